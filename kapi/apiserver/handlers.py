@@ -1,0 +1,247 @@
+"""Resource handlers: parse the request, call the resource service, encode the answer.
+
+One catch-all handler serves every resource path; it maps method + path shape to a verb,
+checks the verb against the type's descriptor, and leaves all semantics to the registry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+from aiohttp import web
+
+from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, encode, response_type
+from kapi.apiserver.routing import RequestInfo, parse_path
+from kapi.apiserver.state import REGISTRY, WATCHES
+from kapi.machinery import errors
+from kapi.machinery.selectors import parse_field_selector
+from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run
+from kapi.registry.service import ResourceService, WriteResult
+from kapi.registry.strategy import RequestContext
+from kapi.registry.types import ResourceType
+from kapi.registry.watching import WatchStream
+
+_FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
+_PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
+                "application/strategic-merge-patch+json", "application/apply-patch+yaml")
+
+
+def _segments_ok(raw_path: str) -> str:
+    """Decode the path segment by segment; refuse names that try to escape their segment."""
+    parts = raw_path.split("?", 1)[0].split("/")
+    out = []
+    for part in parts:
+        seg = unquote(part)
+        if "/" in seg or seg in (".", ".."):
+            raise errors.bad_request(f"invalid path segment: {seg!r}")
+        out.append(seg)
+    return "/".join(out)
+
+
+def _json_response(body: bytes, request: web.Request, *, status: int = 200,
+                   warnings: list[str] | None = None) -> web.Response:
+    mt = response_type(request.headers.get("Accept"))
+    resp = web.Response(body=encode(body, mt), status=status, content_type=mt)
+    for w in warnings or ():
+        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+    return resp
+
+
+def _context(request: web.Request, info: RequestInfo, *, subresource: str | None = None) -> RequestContext:
+    q = request.query
+    manager = q.get("fieldManager")
+    if manager is None:
+        agent = request.headers.get("User-Agent", "")
+        manager = agent.split("/", 1)[0] if agent else "unknown"
+    elif len(manager) > 128:
+        raise errors.bad_request("fieldManager: Too long: may not be more than 128 bytes")
+    return request.app[REGISTRY].context(namespace=info.namespace, subresource=subresource,
+                                          dry_run=parse_dry_run(q.getall("dryRun", [])), field_manager=manager)
+
+
+def _field_validation(request: web.Request) -> str | None:
+    fv = request.query.get("fieldValidation")
+    if fv is None or fv == "":
+        return None
+    if fv not in _FIELD_VALIDATION:
+        raise errors.bad_request(f'fieldValidation: Unsupported value: "{fv}": supported values: '
+                                 f'"Ignore", "Strict", "Warn"')
+    return fv
+
+
+async def _body(request: web.Request) -> Any:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise errors.request_entity_too_large()
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        raise errors.request_entity_too_large()
+    if not raw:
+        raise errors.bad_request("the body of the request was empty")
+    return decode_body(raw, request.headers.get("Content-Type", ""))
+
+
+async def handle_resource(request: web.Request) -> web.StreamResponse:
+    path = _segments_ok(request.raw_path)
+    info = parse_path(path)
+    if info is None or info.resource is None:
+        raise errors.not_found_path()
+    registry = request.app[REGISTRY]
+    rt = registry.catalog.get(info.group, info.version, info.resource)
+    if rt is None:
+        raise errors.not_found_path()
+    if info.namespace is not None and not rt.namespaced:
+        raise errors.not_found_path()
+    if info.subresource is not None and rt.subresource(info.subresource) is None and not (
+            rt.plural == "namespaces" and info.subresource == "finalize"):
+        raise errors.not_found_path()
+    svc = registry.service(rt)
+    method = request.method
+    if info.legacy_watch:
+        if method != "GET":
+            raise errors.method_not_allowed()
+        return await _watch(request, info, rt, svc)
+    if info.name is None:
+        return await _collection(request, info, rt, svc, method)
+    return await _item(request, info, rt, svc, method)
+
+
+def _require_verb(rt: ResourceType, verb: str, sub: str | None = None) -> None:
+    verbs = rt.verbs
+    if sub is not None:
+        s = rt.subresource(sub)
+        verbs = s.verbs if s is not None else ("get", "update", "patch")
+    if verb not in verbs:
+        raise errors.method_not_allowed()
+
+
+async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType, svc: ResourceService,
+                      method: str) -> web.StreamResponse:
+    if method == "GET":
+        opts = ListOptions.from_query(request.query)
+        if opts.watch:
+            _require_verb(rt, "watch")
+            return await _watch(request, info, rt, svc, opts)
+        _require_verb(rt, "list")
+        return _json_response(await svc.list(info.namespace, opts), request)
+    if method == "POST":
+        if rt.namespaced and info.namespace is None:
+            raise errors.method_not_allowed()
+        _require_verb(rt, "create")
+        ctx = _context(request, info)
+        fv = _field_validation(request)
+        res = await svc.create(ctx, await _body(request), field_validation=fv)
+        return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
+    if method == "DELETE":
+        _require_verb(rt, "deletecollection")
+        ctx = _context(request, info)
+        opts = ListOptions.from_query(request.query)
+        del_opts = DeleteOptions.from_body_and_query(await _optional_body(request), request.query)
+        ctx.dry_run = ctx.dry_run or del_opts.dry_run
+        return _json_response(await svc.delete_collection(ctx, opts, del_opts), request, warnings=ctx.warnings)
+    raise errors.method_not_allowed()
+
+
+async def _optional_body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        raise errors.request_entity_too_large()
+    if not raw.strip():
+        return None
+    return decode_body(raw, request.headers.get("Content-Type", JSON))
+
+
+async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: ResourceService,
+                method: str) -> web.StreamResponse:
+    assert info.name is not None
+    name = info.name
+    sub = info.subresource
+    if rt.namespaced and info.namespace is None:
+        raise errors.not_found_path()
+    if sub not in (None, "status", "scale", "finalize"):
+        raise errors.StatusError(404, "NotFound", f"the server could not find the requested resource "
+                                 f"({sub} is not supported yet)", details={})
+    if method == "GET":
+        _require_verb(rt, "get", sub)
+        if sub == "scale":
+            return _json_response(orjson.dumps(await svc.get_scale(info.namespace, name)), request)
+        return _json_response(await svc.get(info.namespace, name), request)
+    if method == "PUT":
+        _require_verb(rt, "update", sub)
+        ctx = _context(request, info, subresource=sub)
+        fv = _field_validation(request)
+        body = await _body(request)
+        if sub == "scale":
+            out = await svc.update_scale(ctx, name, body, field_validation=fv)
+            return _json_response(orjson.dumps(out), request, warnings=ctx.warnings)
+        res = await svc.update(ctx, name, body, field_validation=fv)
+        return _write_response(request, res, ctx)
+    if method == "PATCH":
+        _require_verb(rt, "patch", sub)
+        ctx = _context(request, info, subresource=sub)
+        fv = _field_validation(request)
+        ctype = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if ctype not in _PATCH_TYPES:
+            raise errors.StatusError(
+                415, "UnsupportedMediaType",
+                f'the body of the request was in an unknown format - accepted media types include: '
+                f'{", ".join(_PATCH_TYPES)}')
+        body = await _body(request)
+        if sub == "scale":
+            out = await svc.update_scale(ctx, name, body, patch_type=ctype, field_validation=fv)
+            return _json_response(orjson.dumps(out), request, warnings=ctx.warnings)
+        force = request.query.get("force")
+        res = await svc.patch(ctx, name, ctype, body, field_validation=fv, force=bool(force))
+        return _write_response(request, res, ctx)
+    if method == "DELETE":
+        if sub is not None:
+            raise errors.method_not_allowed()
+        _require_verb(rt, "delete")
+        ctx = _context(request, info)
+        del_opts = DeleteOptions.from_body_and_query(await _optional_body(request), request.query)
+        ctx.dry_run = ctx.dry_run or del_opts.dry_run
+        res = await svc.delete(ctx, name, del_opts)
+        return _write_response(request, res, ctx)
+    if method == "POST":
+        raise errors.method_not_allowed()
+    raise errors.method_not_allowed()
+
+
+def _write_response(request: web.Request, res: WriteResult, ctx: RequestContext) -> web.Response:
+    return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
+
+
+async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc: ResourceService,
+                 opts: ListOptions | None = None) -> web.StreamResponse:
+    if opts is None:
+        opts = ListOptions.from_query(request.query)
+        opts.watch = True
+        if info.name is not None:
+            opts.field_selector = parse_field_selector(f"metadata.name={info.name}")
+        opts.validate()
+    stream = WatchStream(svc, info.namespace, opts)
+    resp = web.StreamResponse(status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    watches = request.app[WATCHES]
+    watches.add(stream)
+    try:
+        async for line in stream.lines():
+            if not line:
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    break
+                continue
+            await resp.write(line)
+    except (ConnectionResetError, ConnectionError):
+        pass
+    finally:
+        watches.discard(stream)
+        stream.close()
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await resp.write_eof()
+    return resp

@@ -1,0 +1,729 @@
+"""The generic resource service: one implementation of every verb for every resource type.
+
+Handlers (HTTP) and the in-process client call this; per-kind behaviour comes from the type's
+``Strategy``. The write path runs, in order: decode checks (types, unknown fields) -> system
+metadata -> strategy defaults/prepare -> validation -> admission of the namespace ->
+allocation -> compare-and-swap write. Storage errors are translated to API errors here, per verb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from kapi.machinery import errors, meta, validation
+from kapi.machinery.errors import FieldError, StatusError
+from kapi.machinery.jsonpatch import apply_json_patch
+from kapi.machinery.mergepatch import apply_merge_patch
+from kapi.machinery.objectmeta import validate_object_meta, validate_object_meta_update
+from kapi.machinery.strategicpatch import apply_strategic_merge_patch
+from kapi.registry import managedfields
+from kapi.registry.encoding import encoder_for, list_body, success_status
+from kapi.registry.options import DeleteOptions, ListOptions, decode_continue, encode_continue
+from kapi.registry.strategies import name_rule, strategy_for, supported_field_selectors
+from kapi.registry.strategy import RequestContext
+from kapi.storage.interface import (
+    CompactedError,
+    ConflictError,
+    FutureRevisionError,
+    KeyExistsError,
+    KeyNotFoundError,
+    KeyValue,
+)
+
+if TYPE_CHECKING:
+    from kapi.machinery.schema import SchemaNode
+    from kapi.registry.registry import Registry
+    from kapi.registry.types import ResourceType
+
+Obj = dict[str, Any]
+
+PATCH_JSON = "application/json-patch+json"
+PATCH_MERGE = "application/merge-patch+json"
+PATCH_STRATEGIC = "application/strategic-merge-patch+json"
+PATCH_APPLY = "application/apply-patch+yaml"
+
+_MAX_CAS_RETRIES = 16
+_GENERATE_NAME_RETRIES = 8
+_RETURNS_DELETED_OBJECT = frozenset({"core/pods", "core/services", "core/namespaces",
+                                      "apiextensions.k8s.io/customresourcedefinitions"})
+_GRACEFUL = frozenset({"core/pods"})
+
+
+@dataclass(slots=True)
+class WriteResult:
+    body: bytes
+    code: int = 200
+    obj: Obj | None = None
+
+
+class ResourceService:
+    """All verbs of one ``ResourceType``."""
+
+    def __init__(self, rt: ResourceType, registry: Registry) -> None:
+        self.rt = rt
+        self.reg = registry
+        self.store = registry.store
+        key = f"{rt.group or 'core'}/{rt.plural}"
+        self.key_name = key
+        self.strategy = strategy_for(rt.group, rt.plural)
+        self.name_rule = name_rule(rt.group, rt.plural)
+        self.field_selectors = supported_field_selectors(rt.group, rt.plural)
+        self.schema: SchemaNode | None = registry.definitions.node(rt.schema) if rt.schema else None
+        self.has_status = rt.subresource("status") is not None
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _not_found(self, name: str) -> StatusError:
+        return errors.not_found(self.rt.group, self.rt.plural, name)
+
+    def _conflict(self, name: str) -> StatusError:
+        return errors.conflict(self.rt.group, self.rt.plural, name)
+
+    def _invalid(self, name: str, errs: list[FieldError]) -> StatusError:
+        return errors.invalid(self.rt.group, self.rt.kind, name, errs)
+
+    def key(self, namespace: str | None, name: str) -> str:
+        return self.rt.key(namespace, name)
+
+    def fields_of(self, obj: Obj) -> dict[str, str]:
+        m = obj.get("metadata") or {}
+        fields = {"metadata.name": m.get("name", ""), "metadata.namespace": m.get("namespace", "")}
+        extra = self.strategy.selectable_fields(obj)
+        if extra:
+            fields.update(extra)
+        return fields
+
+    def matcher(self, opts: ListOptions):  # type: ignore[no-untyped-def]
+        """A predicate over decoded objects for the options' selectors, or None if all match."""
+        ls, fs = opts.label_selector, opts.field_selector
+        if fs is not None:
+            for field, _op, _value in fs.requirements:
+                if field not in self.field_selectors:
+                    raise errors.bad_request(f"field label not supported: {field}")
+        if (ls is None or ls.empty) and (fs is None or not fs.requirements):
+            return None
+
+        def match(obj: Obj) -> bool:
+            if ls is not None and not ls.empty and not ls.matches((obj.get("metadata") or {}).get("labels") or {}):
+                return False
+            return not (fs is not None and fs.requirements and not fs.matches(self.fields_of(obj)))
+
+        return match
+
+    # --- reads -------------------------------------------------------------------------------
+    async def get_kv(self, namespace: str | None, name: str) -> KeyValue:
+        kv = await self.store.get(self.key(namespace, name))
+        if kv is None:
+            raise self._not_found(name)
+        return kv
+
+    async def get(self, namespace: str | None, name: str) -> bytes:
+        return (await self.get_kv(namespace, name)).value
+
+    async def get_obj(self, namespace: str | None, name: str) -> Obj:
+        return orjson.loads(await self.get(namespace, name))
+
+    async def list(self, namespace: str | None, opts: ListOptions) -> bytes:
+        items, revision, token, remaining = await self.list_items(namespace, opts)
+        return list_body(self.rt.list_kind, self.rt.api_version, revision, (kv.value for kv in items),
+                         continue_token=token, remaining=remaining)
+
+    async def list_items(self, namespace: str | None, opts: ListOptions
+                         ) -> tuple[list[KeyValue], int, str | None, int | None]:
+        prefix = self.rt.prefix(namespace)
+        match = self.matcher(opts)
+        revision: int | None = None
+        start_after: str | None = None
+        if opts.continue_token:
+            revision, start_after = decode_continue(opts.continue_token, prefix)
+        elif opts.resource_version not in (None, "", "0"):
+            rv = int(opts.resource_version)  # validated in ListOptions
+            if opts.resource_version_match == "Exact":
+                revision = rv
+            elif rv > self.store.current_revision:
+                await self._wait_for_revision(rv)
+        # single-object fast path: metadata.name=x
+        fs = opts.field_selector
+        name = fs.exact_value("metadata.name") if fs is not None else None
+        if name is not None and revision is None and (not self.rt.namespaced or namespace):
+            kv = await self.store.get(self.key(namespace, name))
+            current = self.store.current_revision
+            if kv is None or (match is not None and not match(orjson.loads(kv.value))):
+                return [], current, None, None
+            return [kv], current, None, None
+        limit = opts.limit
+        out: list[KeyValue] = []
+        try:
+            while True:
+                want = None if limit is None else limit - len(out)
+                res = await self.store.list(prefix, start_after=start_after, limit=want, revision=revision)
+                revision = res.revision
+                if match is None:
+                    out.extend(res.items)
+                else:
+                    out.extend(kv for kv in res.items if match(orjson.loads(kv.value)))
+                if not res.more or not res.items:
+                    return out, revision, None, None
+                start_after = res.items[-1].key
+                if limit is not None and len(out) >= limit:
+                    remaining = res.remaining if match is None else None
+                    return out, revision, encode_continue(revision, start_after, prefix), remaining
+        except CompactedError as exc:
+            if opts.continue_token:
+                raise errors.expired(
+                    "The provided continue parameter is too old to display a consistent list result. "
+                    "You can start a new list without the continue parameter, or use the continue token "
+                    "in this response to retrieve the remainder of the results. Continuing with the "
+                    "provided token results in an inconsistent list - objects that were created, "
+                    "modified, or deleted between the time the first chunk was returned and now may "
+                    "show up in the list.") from exc
+            raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from exc
+        except FutureRevisionError as exc:
+            raise errors.too_large_resource_version(exc.current, exc.requested) from exc
+
+    async def _wait_for_revision(self, rv: int, timeout: float = 3.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.store.current_revision < rv:
+            if asyncio.get_running_loop().time() > deadline:
+                raise errors.too_large_resource_version(self.store.current_revision, rv)
+            await asyncio.sleep(0.05)
+
+    # --- decoding checks ------------------------------------------------------------------------
+    def check_body(self, ctx: RequestContext, obj: Any, *, field_validation: str | None,
+                   expect_kind: str | None = None, expect_api_version: str | None = None) -> Obj:
+        """Type checks and unknown-field handling, as upstream's decoder does (400 on failure)."""
+        kind = expect_kind or self.rt.kind
+        api_version = expect_api_version or self.rt.api_version
+        if not isinstance(obj, dict):
+            raise errors.bad_request(f"the object provided is unrecognized (must be of type {kind}): "
+                                     f"couldn't get version/kind; json parse error: expected object")
+        body_kind = obj.get("kind")
+        body_av = obj.get("apiVersion")
+        if body_kind not in (None, "") and body_kind != kind:
+            raise errors.bad_request(f"{kind} in version \"{self.rt.version}\" cannot be handled as a {kind}: "
+                                     f"the object provided is unrecognized (must be of type {kind}): "
+                                     f"{body_kind} ({body_av})")
+        if body_av not in (None, "") and body_av != api_version:
+            raise errors.bad_request(f"the API version in the data ({body_av}) does not match the expected "
+                                     f"API version ({api_version})")
+        depth_err = validation.check_depth(obj)
+        if depth_err:
+            raise errors.bad_request(depth_err)
+        node = self.schema if expect_kind is None else self.reg.schema_for_kind(kind, api_version)
+        if node is not None:
+            msg = validation.check_types(obj, node, kind=kind, api_version=api_version)
+            if msg:
+                raise errors.bad_request(msg)
+            unknown = validation.unknown_fields(obj, node)
+            if unknown:
+                mode = field_validation or "Warn"
+                if mode == "Strict":
+                    raise errors.bad_request("strict decoding error: " + ", ".join(
+                        f'unknown field "{u}"' for u in unknown))
+                if mode == "Warn":
+                    ctx.warnings.extend(f'unknown field "{u}"' for u in unknown)
+                validation.strip_unknown_fields(obj, node)
+        obj.pop("kind", None)
+        obj.pop("apiVersion", None)
+        return {"apiVersion": api_version, "kind": kind, **obj}
+
+    # --- create ----------------------------------------------------------------------------------
+    async def create(self, ctx: RequestContext, obj: Obj, *, field_validation: str | None = None) -> WriteResult:
+        obj = self.check_body(ctx, obj, field_validation=field_validation)
+        m = meta.meta(obj)
+        ns = ctx.namespace
+        if self.rt.namespaced:
+            body_ns = m.get("namespace")
+            if body_ns and ns and body_ns != ns:
+                raise errors.bad_request("the namespace of the provided object does not match the namespace "
+                                         "sent on the request")
+            if ns:
+                m["namespace"] = ns
+            ns = m.get("namespace")
+        else:
+            m.pop("namespace", None)
+        if m.get("resourceVersion"):
+            raise errors.bad_request("resourceVersion should not be set on objects to be created")
+        generated = not m.get("name") and bool(m.get("generateName"))
+        self._prepare_create(ctx, obj)
+        errs = self._validate_create(ctx, obj)
+        if errs:
+            raise self._invalid(m.get("name") or m.get("generateName") or "", errs)
+        if self.rt.namespaced:
+            what = errors.qualified_resource(self.rt.group, self.rt.plural)
+            await self.reg.admit_namespace(ns or "", creating=f'{what} "{m["name"]}"' if m.get("name") else what)
+        if not m.get("name") and not generated:
+            raise self._invalid("", [FieldError("Required", "metadata.name", "name or generateName is required")])
+        managedfields.record(obj, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
+                             api_version=self.rt.api_version, now=ctx.now, old=None)
+        for attempt in range(_GENERATE_NAME_RETRIES if generated else 1):
+            if generated:
+                m["name"] = meta.generate_name(m["generateName"])
+            await self.strategy.allocate(ctx, obj, None)
+            if ctx.dry_run:
+                # a dry run allocates nothing (strategies only check) but still refuses names that exist
+                m.pop("resourceVersion", None)
+                if await self.store.get(self.key(ns, m["name"])) is not None:
+                    raise errors.already_exists(self.rt.group, self.rt.plural, m["name"])
+                return WriteResult(orjson.dumps(obj), 201, obj)
+            try:
+                kv = await self.store.create(self.key(ns, m["name"]), encoder_for(obj))
+            except KeyExistsError:
+                await self.strategy.release(ctx, obj)
+                if generated and attempt + 1 < _GENERATE_NAME_RETRIES:
+                    continue
+                if generated:
+                    raise StatusError(409, "AlreadyExists",
+                                      f'{errors.qualified_resource(self.rt.group, self.rt.plural)} '
+                                      f'"{m["name"]}" already exists, the server was not able to generate a '
+                                      f'unique name for the object',
+                                      details={"name": m["name"], "kind": self.rt.plural,
+                                               "retryAfterSeconds": 1}) from None
+                raise errors.already_exists(self.rt.group, self.rt.plural, m["name"]) from None
+            except BaseException:
+                await self.strategy.release(ctx, obj)
+                raise
+            await self.reg.after_write(self, None, obj)
+            return WriteResult(kv.value, 201, obj)
+        raise AssertionError("unreachable")
+
+    def _prepare_create(self, ctx: RequestContext, obj: Obj) -> None:
+        m = obj["metadata"]
+        m["uid"] = meta.new_uid()
+        m["creationTimestamp"] = ctx.now
+        for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            m.pop(key, None)
+        if self.rt.tracks_generation:
+            m["generation"] = 1
+        else:
+            m.pop("generation", None)
+        if self.has_status and self.strategy.reset_status_on_create:
+            obj.pop("status", None)
+        self.strategy.default(obj)
+        self.strategy.prepare_for_create(ctx, obj)
+
+    def _validate_create(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
+        m = obj["metadata"]
+        errs = validate_object_meta(m, namespaced=self.rt.namespaced, name_rule=self.name_rule)
+        if self.schema is not None:
+            errs.extend(e for e in validation.required_fields(obj, self.schema)
+                        if not e.field.startswith("metadata"))
+        errs.extend(self.strategy.validate(ctx, obj))
+        return _dedupe(errs)
+
+    # --- update ----------------------------------------------------------------------------------
+    async def update(self, ctx: RequestContext, name: str, obj: Any, *,
+                     field_validation: str | None = None) -> WriteResult:
+        """PUT of the main resource or of the ``status`` subresource (``ctx.subresource``)."""
+        obj = self.check_body(ctx, obj, field_validation=field_validation)
+        m = meta.meta(obj)
+        if m.get("name") and m["name"] != name:
+            raise errors.bad_request(f"the name of the object ({m['name']}) does not match the name on the URL ({name})")
+        m["name"] = name
+        if self.rt.namespaced:
+            if m.get("namespace") and ctx.namespace and m["namespace"] != ctx.namespace:
+                raise errors.bad_request("the namespace of the provided object does not match the namespace "
+                                         "sent on the request")
+            m["namespace"] = ctx.namespace
+        else:
+            m.pop("namespace", None)
+        want_rv = m.get("resourceVersion") or None
+        if want_rv is not None:
+            try:
+                int(want_rv)
+            except ValueError:
+                raise errors.bad_request(f"invalid resource version: {want_rv}") from None
+        kv = await self.store.get(self.key(ctx.namespace, name))
+        if kv is None:
+            if not getattr(self.strategy, "allow_create_on_update", False) or ctx.subresource:
+                raise self._not_found(name)
+            m.pop("resourceVersion", None)
+            return await self.create(ctx, obj, field_validation="Ignore")
+        if want_rv is not None and int(want_rv) != kv.revision:
+            raise self._conflict(name)
+        return await self._write_update(ctx, name, obj, kv)
+
+    async def _write_update(self, ctx: RequestContext, name: str, new: Obj, kv: KeyValue) -> WriteResult:
+        old = orjson.loads(kv.value)
+        self._prepare_update(ctx, new, old)
+        errs = self._validate_update(ctx, new, old)
+        if errs:
+            raise self._invalid(name, errs)
+        managedfields.record(new, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
+                             api_version=self.rt.api_version, now=ctx.now, old=old,
+                             subresource=ctx.subresource or "")
+        if meta.semantically_equal(new, old):
+            return WriteResult(kv.value, 200, old)
+        om, nm = old["metadata"], new["metadata"]
+        # the last finalizer removed from an object being deleted: it is gone now
+        if om.get("deletionTimestamp") and not nm.get("finalizers") and not self._spec_blocks_delete(new) \
+                and ctx.subresource in (None, "finalize"):
+            if ctx.dry_run:
+                return WriteResult(orjson.dumps(new), 200, new)
+            return await self._finish_delete(ctx, new, kv)
+        await self.strategy.allocate(ctx, new, old)
+        if ctx.dry_run:
+            nm["resourceVersion"] = str(kv.revision)
+            return WriteResult(orjson.dumps(new), 200, new)
+        try:
+            written = await self.store.update(kv.key, encoder_for(new), expected_revision=kv.revision)
+        except ConflictError:
+            raise self._conflict(name) from None
+        except KeyNotFoundError:
+            raise self._not_found(name) from None
+        await self.reg.after_write(self, old, new)
+        return WriteResult(written.value, 200, new)
+
+    def _prepare_update(self, ctx: RequestContext, new: Obj, old: Obj) -> None:
+        nm, om = new["metadata"], old["metadata"]
+        for key in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):
+            if key in om:
+                nm[key] = om[key]
+            else:
+                nm.pop(key, None)
+        nm.pop("selfLink", None)
+        if ctx.subresource == "finalize":
+            finalizers = (new.get("spec") or {}).get("finalizers")
+            keep = copy.deepcopy(old)
+            keep["metadata"]["resourceVersion"] = nm.get("resourceVersion")
+            new.clear()
+            new.update(keep)
+            new.setdefault("spec", {})["finalizers"] = finalizers or []
+            if not finalizers:
+                new["spec"].pop("finalizers")
+            return
+        if ctx.subresource == "status":
+            # only status changes through /status; everything else is the stored object
+            status = new.get("status")
+            keep = copy.deepcopy(old)
+            keep["metadata"]["resourceVersion"] = nm.get("resourceVersion")
+            keep["metadata"]["managedFields"] = nm.get("managedFields", om.get("managedFields"))
+            new.clear()
+            new.update(keep)
+            if status is None:
+                new.pop("status", None)
+            else:
+                new["status"] = status
+            self.strategy.default(new)
+            self.strategy.prepare_for_update(ctx, new, old)
+            return
+        if self.has_status:
+            if "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+        if self.rt.tracks_generation:
+            gen = om.get("generation", 1)
+            self.strategy.default(new)
+            self.strategy.prepare_for_update(ctx, new, old)
+            nm["generation"] = gen + 1 if self._generation_changed(new, old) else gen
+            return
+        nm.pop("generation", None) if "generation" not in om else nm.__setitem__("generation", om["generation"])
+        self.strategy.default(new)
+        self.strategy.prepare_for_update(ctx, new, old)
+
+    def _generation_changed(self, new: Obj, old: Obj) -> bool:
+        fields = self.rt.extra.get("generation_fields")
+        if fields is None:
+            return meta.spec_of(new) != meta.spec_of(old)
+        for path in fields:  # type: ignore[union-attr]
+            a: Any = new
+            b: Any = old
+            for part in str(path).split("."):
+                a = a.get(part) if isinstance(a, dict) else None
+                b = b.get(part) if isinstance(b, dict) else None
+            if a != b:
+                return True
+        return False
+
+    def _validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
+        errs = validate_object_meta_update(new["metadata"], old["metadata"])
+        errs.extend(validate_object_meta(new["metadata"], namespaced=self.rt.namespaced, name_rule=self.name_rule))
+        om, nm = old["metadata"], new["metadata"]
+        if om.get("deletionTimestamp"):
+            added = set(nm.get("finalizers") or []) - set(om.get("finalizers") or [])
+            if added:
+                errs.append(FieldError("Forbidden", "metadata.finalizers",
+                                       f"no new finalizers can be added if the object is being deleted, "
+                                       f"found new finalizers {sorted(added)!r}".replace("'", '"')))
+        if self.schema is not None and not ctx.subresource:
+            errs.extend(e for e in validation.required_fields(new, self.schema)
+                        if not e.field.startswith("metadata"))
+        errs.extend(self.strategy.validate_update(ctx, new, old))
+        return _dedupe(errs)
+
+    # --- patch -----------------------------------------------------------------------------------
+    async def patch(self, ctx: RequestContext, name: str, patch_type: str, patch: Any, *,
+                    field_validation: str | None = None, force: bool = False) -> WriteResult:
+        if patch_type == PATCH_APPLY:
+            raise StatusError(415, "UnsupportedMediaType",
+                              "the body of the request was in an unknown format - server-side apply is not "
+                              "supported yet: application/apply-patch+yaml")
+        for _attempt in range(_MAX_CAS_RETRIES):
+            kv = await self.store.get(self.key(ctx.namespace, name))
+            if kv is None:
+                raise self._not_found(name)
+            current = orjson.loads(kv.value)
+            target = self._apply_patch(ctx, current, patch_type, patch)
+            if not isinstance(target, dict):
+                raise errors.bad_request("the patch produced a non-object document")
+            tm = target.get("metadata")
+            if isinstance(tm, dict) and tm.get("resourceVersion") not in (None, str(kv.revision)):
+                # an explicit resourceVersion in the patch is a precondition
+                raise self._conflict(name)
+            if isinstance(tm, dict):
+                tm["resourceVersion"] = str(kv.revision)
+            target = self.check_body(ctx, target, field_validation=field_validation)
+            tm = meta.meta(target)
+            if tm.get("name") != name:
+                raise errors.bad_request(f"the name of the object ({tm.get('name')}) does not match the name on "
+                                         f"the URL ({name})") if tm.get("name") else self._invalid(
+                    name, [FieldError("Required", "metadata.name", "name or generateName is required")])
+            if self.rt.namespaced and tm.get("namespace") != ctx.namespace:
+                raise errors.bad_request("the namespace of the provided object does not match the namespace "
+                                         "sent on the request")
+            try:
+                return await self._write_update(ctx, name, target, kv)
+            except StatusError as exc:
+                if exc.reason == "Conflict" and _patch_has_no_rv(patch):
+                    continue
+                raise
+        raise self._conflict(name)
+
+    def _apply_patch(self, ctx: RequestContext, current: Obj, patch_type: str, patch: Any) -> Any:
+        if patch_type == PATCH_JSON:
+            return apply_json_patch(current, patch)
+        if not isinstance(patch, dict):
+            raise errors.bad_request("the body of the request was in an unknown format - the patch must be "
+                                     "a JSON object")
+        if patch_type == PATCH_MERGE:
+            return apply_merge_patch(current, patch)
+        if patch_type == PATCH_STRATEGIC:
+            if self.schema is None:
+                raise StatusError(415, "UnsupportedMediaType",
+                                  f"the body of the request was in an unknown format - accepted media types "
+                                  f"include: {PATCH_JSON}, {PATCH_MERGE}, {PATCH_APPLY}")
+            return apply_strategic_merge_patch(current, patch, self.schema)
+        raise errors.unsupported_media_type(patch_type)
+
+    # --- delete ----------------------------------------------------------------------------------
+    async def delete(self, ctx: RequestContext, name: str, opts: DeleteOptions) -> WriteResult:
+        for _attempt in range(_MAX_CAS_RETRIES):
+            kv = await self.store.get(self.key(ctx.namespace, name))
+            if kv is None:
+                raise self._not_found(name)
+            obj = orjson.loads(kv.value)
+            m = obj["metadata"]
+            if opts.precondition_uid is not None and opts.precondition_uid != m.get("uid"):
+                raise errors.conflict(self.rt.group, self.rt.plural, name,
+                                      f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
+                                      f"UID in object meta: {m.get('uid')}")
+            if opts.precondition_rv is not None and opts.precondition_rv != m.get("resourceVersion"):
+                raise errors.conflict(self.rt.group, self.rt.plural, name,
+                                      f"Precondition failed: ResourceVersion in precondition: "
+                                      f"{opts.precondition_rv}, ResourceVersion in object meta: "
+                                      f"{m.get('resourceVersion')}")
+            try:
+                return await self._delete_once(ctx, obj, kv, opts)
+            except ConflictError:
+                continue
+        raise self._conflict(name)
+
+    async def _delete_once(self, ctx: RequestContext, obj: Obj, kv: KeyValue, opts: DeleteOptions) -> WriteResult:
+        pending = self._pending_finalizers(obj, opts)
+        grace = self._grace_period(obj, opts)
+        if pending or grace or self._spec_blocks_delete(obj):
+            new = copy.deepcopy(obj)
+            nm = new["metadata"]
+            if pending:
+                nm["finalizers"] = pending
+            if grace:
+                current_grace = nm.get("deletionGracePeriodSeconds")
+                if current_grace is not None and current_grace <= grace:
+                    return WriteResult(kv.value, 200, obj)  # already terminating, no shorter
+                deadline = meta.parse_rfc3339(ctx.now).timestamp() + grace
+                nm["deletionTimestamp"] = _format_ts(deadline)
+                nm["deletionGracePeriodSeconds"] = grace
+            elif not nm.get("deletionTimestamp"):
+                nm["deletionTimestamp"] = ctx.now
+                nm["deletionGracePeriodSeconds"] = 0
+            self.strategy_on_terminate(new)
+            if meta.semantically_equal(new, obj):
+                return WriteResult(kv.value, 200, obj)
+            if ctx.dry_run:
+                return WriteResult(orjson.dumps(new), 200, new)
+            written = await self.store.update(kv.key, encoder_for(new), expected_revision=kv.revision)
+            await self.reg.after_write(self, obj, new)
+            return WriteResult(written.value, 200, new)
+        if ctx.dry_run:
+            return self._deleted_result(obj, orjson.dumps(obj))
+        return await self._finish_delete(ctx, obj, kv)
+
+    def strategy_on_terminate(self, obj: Obj) -> None:
+        hook = getattr(self.strategy, "on_terminate", None)
+        if hook is not None:
+            hook(obj)
+
+    async def _finish_delete(self, ctx: RequestContext, obj: Obj, kv: KeyValue) -> WriteResult:
+        try:
+            tomb = await self.store.delete(kv.key, encoder_for(obj), expected_revision=kv.revision)
+        except KeyNotFoundError:
+            raise self._not_found(obj["metadata"]["name"]) from None
+        await self.strategy.release(ctx, obj)
+        await self.reg.after_write(self, obj, None)
+        return self._deleted_result(obj, tomb.value)
+
+    def _deleted_result(self, obj: Obj, body: bytes) -> WriteResult:
+        if self.key_name in _RETURNS_DELETED_OBJECT:
+            return WriteResult(body, 200, obj)
+        m = obj["metadata"]
+        return WriteResult(success_status(m["name"], self.rt.group, self.rt.plural, m.get("uid", "")), 200, obj)
+
+    def _pending_finalizers(self, obj: Obj, opts: DeleteOptions) -> list[str]:
+        finalizers = list(obj["metadata"].get("finalizers") or [])
+        policy = opts.propagation_policy
+        if policy is None and opts.orphan_dependents is not None:
+            policy = "Orphan" if opts.orphan_dependents else "Background"
+        # orphan/foreground need the garbage collector to finish them; only ask for it when it runs
+        if self.reg.garbage_collector_running:
+            if policy == "Orphan" and "orphan" not in finalizers:
+                finalizers.append("orphan")
+            elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
+                finalizers.append("foregroundDeletion")
+        return finalizers
+
+    def _spec_blocks_delete(self, obj: Obj) -> bool:
+        """Namespaces stay until their ``spec.finalizers`` are cleared through ``/finalize``."""
+        return self.key_name == "core/namespaces" and bool((obj.get("spec") or {}).get("finalizers"))
+
+    def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
+        if self.key_name not in _GRACEFUL:
+            return 0
+        spec = obj.get("spec") or {}
+        if not spec.get("nodeName"):
+            return 0  # never scheduled: nothing to stop
+        phase = (obj.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            return 0
+        grace = opts.grace_period_seconds
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        return max(int(grace), 0)
+
+    async def delete_collection(self, ctx: RequestContext, list_opts: ListOptions, opts: DeleteOptions) -> bytes:
+        items, revision, _token, _ = await self.list_items(ctx.namespace, ListOptions(
+            label_selector=list_opts.label_selector, field_selector=list_opts.field_selector))
+        deleted: list[bytes] = []
+        for kv in items:
+            obj = orjson.loads(kv.value)
+            sub_ctx = RequestContext(namespace=obj["metadata"].get("namespace"), dry_run=ctx.dry_run,
+                                     field_manager=ctx.field_manager, now=ctx.now, warnings=ctx.warnings,
+                                     services=ctx.services)
+            try:
+                res = await self.delete(sub_ctx, obj["metadata"]["name"], opts)
+            except StatusError as exc:
+                if exc.code == 404:
+                    continue
+                raise
+            deleted.append(orjson.dumps(res.obj) if res.obj is not None else kv.value)
+        return list_body(self.rt.list_kind, self.rt.api_version, self.store.current_revision, deleted)
+
+    # --- scale subresource -------------------------------------------------------------------------
+    async def get_scale(self, namespace: str | None, name: str) -> Obj:
+        obj = await self.get_obj(namespace, name)
+        return self._scale_of(obj)
+
+    def _scale_of(self, obj: Obj) -> Obj:
+        m = obj["metadata"]
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        selector = spec.get("selector")
+        if isinstance(selector, dict) and ("matchLabels" in selector or "matchExpressions" in selector):
+            sel = meta.label_selector_string(selector)
+        elif isinstance(selector, dict):
+            sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        else:
+            sel = status.get("selector", "") if isinstance(status.get("selector"), str) else ""
+        scale_meta = {k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                      if k in m}
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
+                "spec": {"replicas": spec.get("replicas", 0)},
+                "status": {"replicas": status.get("replicas", 0), "selector": sel}}
+
+    async def update_scale(self, ctx: RequestContext, name: str, scale: Any, *, patch_type: str | None = None,
+                           field_validation: str | None = None) -> Obj:
+        for _attempt in range(_MAX_CAS_RETRIES):
+            kv = await self.get_kv(ctx.namespace, name)
+            obj = orjson.loads(kv.value)
+            current_scale = self._scale_of(obj)
+            if patch_type is not None:
+                if patch_type == PATCH_STRATEGIC:
+                    patch_type = PATCH_MERGE  # Scale has no merge keys
+                new_scale = self._apply_patch(ctx, current_scale, patch_type, scale)
+            else:
+                new_scale = scale
+            new_scale = self.check_body(ctx, new_scale, field_validation=field_validation,
+                                        expect_kind="Scale", expect_api_version="autoscaling/v1")
+            sm = new_scale.get("metadata") or {}
+            if sm.get("name") not in (None, "", name):
+                raise errors.bad_request(f"the name of the object ({sm['name']}) does not match the name on "
+                                         f"the URL ({name})")
+            want_rv = sm.get("resourceVersion")
+            if want_rv and want_rv != str(kv.revision):
+                raise self._conflict(name)
+            replicas = (new_scale.get("spec") or {}).get("replicas", 0)
+            if not isinstance(replicas, int) or replicas < 0:
+                raise errors.invalid("autoscaling", "Scale", name, [
+                    FieldError("Invalid", "spec.replicas", "must be greater than or equal to 0", value=replicas)])
+            new = copy.deepcopy(obj)
+            new.setdefault("spec", {})["replicas"] = replicas
+            sub_ctx = RequestContext(namespace=ctx.namespace, dry_run=ctx.dry_run, field_manager=ctx.field_manager,
+                                     now=ctx.now, warnings=ctx.warnings, services=ctx.services)
+            try:
+                res = await self._write_update(sub_ctx, name, new, kv)
+            except StatusError as exc:
+                if exc.reason == "Conflict" and not want_rv:
+                    continue
+                raise
+            assert res.obj is not None
+            out = self._scale_of(res.obj)
+            if not ctx.dry_run:
+                out["metadata"]["resourceVersion"] = orjson.loads(res.body)["metadata"]["resourceVersion"]
+            return out
+        raise self._conflict(name)
+
+    # --- status patch ------------------------------------------------------------------------------
+    async def patch_status(self, ctx: RequestContext, name: str, patch_type: str, patch: Any, *,
+                           field_validation: str | None = None) -> WriteResult:
+        return await self.patch(ctx, name, patch_type, patch, field_validation=field_validation)
+
+
+def _dedupe(errs: list[FieldError]) -> list[FieldError]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in errs:
+        key = (e.field, e.type)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
+def _patch_has_no_rv(patch: Any) -> bool:
+    if isinstance(patch, dict):
+        return not (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch.get("metadata"), dict) \
+            else True
+    return True
+
+
+def _format_ts(epoch: float) -> str:
+    from datetime import UTC, datetime
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+__all__ = ["PATCH_APPLY", "PATCH_JSON", "PATCH_MERGE", "PATCH_STRATEGIC", "ResourceService", "WriteResult",
+           "CompactedError", "FutureRevisionError"]
