@@ -63,7 +63,7 @@ async def serve(args: argparse.Namespace) -> int:
 
     data_dir = None if args.ephemeral else (args.data_dir or default_data_dir())
     if data_dir:
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        os.makedirs(data_dir, exist_ok=True)
     config = ServerConfig(address=args.address, port=args.port, data_dir=data_dir, ephemeral=args.ephemeral)
     app = make_app(config)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)

@@ -117,7 +117,9 @@ def unsupported_media_type(content_type: str) -> StatusError:
     return StatusError(415, "UnsupportedMediaType", f'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json; got "{content_type}"')  # noqa: E501
 
 
-def not_acceptable(message: str = "only the following media types are accepted: application/json, application/yaml") -> StatusError:
+def not_acceptable(
+        message: str = "only the following media types are accepted: application/json, application/yaml",
+) -> StatusError:
     return StatusError(406, "NotAcceptable", message)
 
 

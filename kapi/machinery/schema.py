@@ -61,8 +61,8 @@ class SchemaNode:
         self.raw = resolved
         self.name = name or ref_name
         self._props: dict[str, SchemaNode | None] = {}
-        self._items: SchemaNode | None | bool = False  # False = not computed yet
-        self._children: SchemaNode | None | bool = False
+        self._items: SchemaNode | bool | None = False  # False = not computed yet
+        self._children: SchemaNode | bool | None = False
 
     # --- shape ---------------------------------------------------------------------------
     @property
@@ -151,7 +151,8 @@ class SchemaNode:
         if raw is not None:
             node = SchemaNode(self.defs, raw)
         else:
-            node = self.additional()
+            # not cached: unknown names come from clients and would grow the cache without bound
+            return self.additional()
         self._props[name] = node
         return node
 

@@ -104,8 +104,9 @@ class ListOptions:
                     errs.append(FieldError("Forbidden", "allowWatchBookmarks",
                                            "sendInitialEvents requires setting allowWatchBookmarks to true"))
             elif match is not None:
-                errs.append(FieldError("Forbidden", "resourceVersionMatch",
-                                       "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+                errs.append(FieldError(
+                    "Forbidden", "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
         else:
             if self.send_initial_events is not None:
                 errs.append(FieldError("Forbidden", "sendInitialEvents", "sendInitialEvents is forbidden for list"))

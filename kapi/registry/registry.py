@@ -86,7 +86,8 @@ class Registry:
         if kv is None:
             raise errors.not_found("", "namespaces", namespace)
         ns = orjson.loads(kv.value)
-        if (ns.get("metadata") or {}).get("deletionTimestamp") or (ns.get("status") or {}).get("phase") == "Terminating":
+        terminating = (ns.get("status") or {}).get("phase") == "Terminating"
+        if (ns.get("metadata") or {}).get("deletionTimestamp") or terminating:
             raise StatusError(
                 403, "Forbidden",
                 f"{creating} is forbidden: unable to create new content in namespace {namespace} because it is "

@@ -185,8 +185,8 @@ class ResourceService:
         except FutureRevisionError as exc:
             raise errors.too_large_resource_version(exc.current, exc.requested) from exc
 
-    async def _wait_for_revision(self, rv: int, timeout: float = 3.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def _wait_for_revision(self, rv: int) -> None:
+        deadline = asyncio.get_running_loop().time() + 3.0
         while self.store.current_revision < rv:
             if asyncio.get_running_loop().time() > deadline:
                 raise errors.too_large_resource_version(self.store.current_revision, rv)
@@ -322,7 +322,8 @@ class ResourceService:
         obj = self.check_body(ctx, obj, field_validation=field_validation)
         m = meta.meta(obj)
         if m.get("name") and m["name"] != name:
-            raise errors.bad_request(f"the name of the object ({m['name']}) does not match the name on the URL ({name})")
+            raise errors.bad_request(
+                f"the name of the object ({m['name']}) does not match the name on the URL ({name})")
         m["name"] = name
         if self.rt.namespaced:
             if m.get("namespace") and ctx.namespace and m["namespace"] != ctx.namespace:
@@ -349,6 +350,8 @@ class ResourceService:
 
     async def _write_update(self, ctx: RequestContext, name: str, new: Obj, kv: KeyValue) -> WriteResult:
         old = orjson.loads(kv.value)
+        if not new["metadata"].get("resourceVersion"):
+            new["metadata"]["resourceVersion"] = str(kv.revision)  # an unconditional update
         self._prepare_update(ctx, new, old)
         errs = self._validate_update(ctx, new, old)
         if errs:
@@ -615,7 +618,7 @@ class ResourceService:
         return max(int(grace), 0)
 
     async def delete_collection(self, ctx: RequestContext, list_opts: ListOptions, opts: DeleteOptions) -> bytes:
-        items, revision, _token, _ = await self.list_items(ctx.namespace, ListOptions(
+        items, _revision, _token, _ = await self.list_items(ctx.namespace, ListOptions(
             label_selector=list_opts.label_selector, field_selector=list_opts.field_selector))
         deleted: list[bytes] = []
         for kv in items:
@@ -725,5 +728,13 @@ def _format_ts(epoch: float) -> str:
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["PATCH_APPLY", "PATCH_JSON", "PATCH_MERGE", "PATCH_STRATEGIC", "ResourceService", "WriteResult",
-           "CompactedError", "FutureRevisionError"]
+__all__ = [
+    "PATCH_APPLY",
+    "PATCH_JSON",
+    "PATCH_MERGE",
+    "PATCH_STRATEGIC",
+    "CompactedError",
+    "FutureRevisionError",
+    "ResourceService",
+    "WriteResult",
+]
