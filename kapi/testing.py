@@ -12,6 +12,7 @@ import asyncio
 import socket
 import threading
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -26,8 +27,10 @@ def free_port() -> int:
 
 
 class ServerThread:
-    def __init__(self, *, data_dir: str | None = None, port: int | None = None) -> None:
-        self.config = ServerConfig(port=port or free_port(), data_dir=data_dir, ephemeral=data_dir is None)
+    def __init__(self, *, data_dir: str | None = None, port: int | None = None,
+                 store_tuning: dict[str, Any] | None = None) -> None:
+        self.config = ServerConfig(port=port or free_port(), data_dir=data_dir, ephemeral=data_dir is None,
+                                   store_tuning=dict(store_tuning or {}))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

@@ -37,7 +37,7 @@ def make_app(config: ServerConfig) -> web.Application:
 
 async def _registry_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    store = open_store(_db_path(config), ephemeral=config.ephemeral)
+    store = open_store(_db_path(config), ephemeral=config.ephemeral, **config.store_tuning)
     await store.start()
     try:
         registry = Registry(store=store, catalog=Catalog.builtin(), definitions=load_definitions(),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -13,6 +14,7 @@ class ServerConfig:
     ephemeral: bool = False
     service_cidr: str = "10.96.0.0/12"
     node_port_range: tuple[int, int] = (30000, 32767)
+    store_tuning: dict[str, Any] = field(default_factory=dict)  # StoreConfig fields, e.g. for tests
 
     @property
     def server_url(self) -> str:

@@ -17,7 +17,7 @@ from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, encode, resp
 from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
 from kapi.machinery import errors
-from kapi.machinery.selectors import parse_field_selector
+from kapi.machinery.selectors import escape_field_value, parse_field_selector
 from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run
 from kapi.registry.service import ResourceService, WriteResult
 from kapi.registry.strategy import RequestContext
@@ -221,7 +221,7 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
         opts = ListOptions.from_query(request.query)
         opts.watch = True
         if info.name is not None:
-            opts.field_selector = parse_field_selector(f"metadata.name={info.name}")
+            opts.field_selector = parse_field_selector(f"metadata.name={escape_field_value(info.name)}")
         opts.validate()
     stream = WatchStream(svc, info.namespace, opts)
     resp = web.StreamResponse(status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
