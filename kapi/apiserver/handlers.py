@@ -7,6 +7,7 @@ checks the verb against the type's descriptor, and leaves all semantics to the r
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,7 +19,7 @@ from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
 from kapi.machinery import errors
 from kapi.machinery.selectors import escape_field_value, parse_field_selector
-from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run
+from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run, validate_write_options
 from kapi.registry.service import ResourceService, WriteResult
 from kapi.registry.strategy import RequestContext
 from kapi.registry.types import ResourceType
@@ -46,30 +47,32 @@ def _json_response(body: bytes, request: web.Request, *, status: int = 200,
     mt = response_type(request.headers.get("Accept"))
     resp = web.Response(body=encode(body, mt), status=status, content_type=mt)
     for w in warnings or ():
-        resp.headers.add("Warning", '299 - "' + w.replace('"', '\\"') + '"')
+        resp.headers.add("Warning", "299 - " + json.dumps(w))  # quoted, control characters escaped
     return resp
 
 
-def _context(request: web.Request, info: RequestInfo, *, subresource: str | None = None) -> RequestContext:
+def _context(request: web.Request, info: RequestInfo, *, options: str, subresource: str | None = None,
+             apply: bool = False) -> RequestContext:
+    """The request context, after upstream's validation of the verb's options (422 on failure)."""
     q = request.query
     manager = q.get("fieldManager")
+    dry_run = q.getall("dryRun", [])
+    if options == "DeleteOptions":
+        parse_dry_run(dry_run)
+    else:
+        validate_write_options(options, dry_run=dry_run, field_manager=manager,
+                               field_validation=q.get("fieldValidation"),
+                               force=q.get("force") if options == "PatchOptions" else None, apply=apply)
     if manager is None:
         agent = request.headers.get("User-Agent", "")
-        manager = agent.split("/", 1)[0] if agent else "unknown"
-    elif len(manager) > 128:
-        raise errors.bad_request("fieldManager: Too long: may not be more than 128 bytes")
+        manager = agent.split("/", 1)[0][:128] if agent else "unknown"
     return request.app[REGISTRY].context(namespace=info.namespace, subresource=subresource,
-                                          dry_run=parse_dry_run(q.getall("dryRun", [])), field_manager=manager)
+                                          dry_run=bool(dry_run), field_manager=manager)
 
 
 def _field_validation(request: web.Request) -> str | None:
     fv = request.query.get("fieldValidation")
-    if fv is None or fv == "":
-        return None
-    if fv not in _FIELD_VALIDATION:
-        raise errors.bad_request(f'fieldValidation: Unsupported value: "{fv}": supported values: '
-                                 f'"Ignore", "Strict", "Warn"')
-    return fv
+    return fv if fv in _FIELD_VALIDATION else None
 
 
 async def _body(request: web.Request) -> Any:
@@ -130,13 +133,13 @@ async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType,
         if rt.namespaced and info.namespace is None:
             raise errors.method_not_allowed()
         _require_verb(rt, "create")
-        ctx = _context(request, info)
+        ctx = _context(request, info, options="CreateOptions")
         fv = _field_validation(request)
         res = await svc.create(ctx, await _body(request), field_validation=fv)
         return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
     if method == "DELETE":
         _require_verb(rt, "deletecollection")
-        ctx = _context(request, info)
+        ctx = _context(request, info, options="DeleteOptions")
         opts = ListOptions.from_query(request.query)
         del_opts = DeleteOptions.from_body_and_query(await _optional_body(request), request.query)
         ctx.dry_run = ctx.dry_run or del_opts.dry_run
@@ -172,7 +175,7 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         return _json_response(await svc.get(info.namespace, name), request)
     if method == "PUT":
         _require_verb(rt, "update", sub)
-        ctx = _context(request, info, subresource=sub)
+        ctx = _context(request, info, options="UpdateOptions", subresource=sub)
         fv = _field_validation(request)
         body = await _body(request)
         if sub == "scale":
@@ -182,9 +185,10 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         return _write_response(request, res, ctx)
     if method == "PATCH":
         _require_verb(rt, "patch", sub)
-        ctx = _context(request, info, subresource=sub)
-        fv = _field_validation(request)
         ctype = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        ctx = _context(request, info, options="PatchOptions", subresource=sub,
+                       apply=ctype == "application/apply-patch+yaml")
+        fv = _field_validation(request)
         if ctype not in _PATCH_TYPES:
             raise errors.StatusError(
                 415, "UnsupportedMediaType",
@@ -201,7 +205,7 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         if sub is not None:
             raise errors.method_not_allowed()
         _require_verb(rt, "delete")
-        ctx = _context(request, info)
+        ctx = _context(request, info, options="DeleteOptions")
         del_opts = DeleteOptions.from_body_and_query(await _optional_body(request), request.query)
         ctx.dry_run = ctx.dry_run or del_opts.dry_run
         res = await svc.delete(ctx, name, del_opts)

@@ -351,7 +351,8 @@ def apply_json_patch(doc: Any, ops: Any) -> Any:
                 f"json: cannot unmarshal {_go_json_kind(op)} into Go value of type jsonpatch.Operation")
     if len(ops) > MAX_JSON_PATCH_OPERATIONS:
         raise request_entity_too_large(
-            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}")
+            f"Request entity too large: The allowed maximum operations in a JSON patch is "
+            f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}")
     try:
         applier = _Applier(copy_json(doc))
         for op in ops:

@@ -99,7 +99,7 @@ _CORE: tuple[Fact, ...] = (
     Fact("v1", "endpoints", "Endpoints", True, short_names=("ep",)),
     # Upstream stores core/v1 and events.k8s.io/v1 events together; their shapes differ
     # (involvedObject/message vs regarding/note), so kapi keeps them apart for now.
-    Fact("v1", "events", "Event", True, short_names=("ev",)),
+    Fact("v1", "events", "Event", True, short_names=("ev",), storage_resource="core/events"),
     Fact("v1", "limitranges", "LimitRange", True, short_names=("limits",)),
     Fact(
         "v1", "namespaces", "Namespace", False,
@@ -201,7 +201,7 @@ _CLUSTER_MISC: tuple[Fact, ...] = (
     Fact("certificates.k8s.io/v1", "certificatesigningrequests", "CertificateSigningRequest", False,
          short_names=("csr",), subresources=(SubFact("approval"), STATUS)),
     Fact("coordination.k8s.io/v1", "leases", "Lease", True),
-    Fact("events.k8s.io/v1", "events", "Event", True, short_names=("ev",)),
+    Fact("events.k8s.io/v1", "events", "Event", True, short_names=("ev",), storage_resource="core/events"),
     Fact("node.k8s.io/v1", "runtimeclasses", "RuntimeClass", False),
     # set to 1 on create; a PriorityClass has no spec, so it never changes
     Fact("scheduling.k8s.io/v1", "priorityclasses", "PriorityClass", False, short_names=("pc",),

@@ -34,7 +34,7 @@ def parse_resource_version(value: str | None, *, what: str = "resourceVersion") 
         rv = int(value)
     except ValueError:
         raise errors.bad_request(f"invalid resource version: {value}") from None
-    if rv < 0:
+    if rv < 0 or rv >= 1 << 63:
         raise errors.bad_request(f"invalid resource version: {value}")
     return rv
 
@@ -92,21 +92,24 @@ class ListOptions:
         """Upstream's ``ValidateListOptions``: 422 Invalid on ListOptions."""
         errs: list[FieldError] = []
         match = self.resource_version_match
-        if match is not None and match not in ("Exact", "NotOlderThan"):
+        if not self.watch and match is not None and match not in ("Exact", "NotOlderThan"):
             errs.append(FieldError("NotSupported", "resourceVersionMatch", value=match,
                                    supported=("Exact", "NotOlderThan")))
         if self.watch:
-            if self.send_initial_events is not None:
+            if self.send_initial_events is not None and match != "NotOlderThan":
+                errs.append(FieldError("Forbidden", "resourceVersionMatch",
+                                       "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+            if match:
+                if self.send_initial_events is None:
+                    errs.append(FieldError(
+                        "Forbidden", "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
                 if match != "NotOlderThan":
+                    errs.append(FieldError("NotSupported", "resourceVersionMatch", value=match,
+                                           supported=("NotOlderThan",)))
+                if self.continue_token:
                     errs.append(FieldError("Forbidden", "resourceVersionMatch",
-                                           "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
-                if not self.allow_bookmarks and self.send_initial_events:
-                    errs.append(FieldError("Forbidden", "allowWatchBookmarks",
-                                           "sendInitialEvents requires setting allowWatchBookmarks to true"))
-            elif match is not None:
-                errs.append(FieldError(
-                    "Forbidden", "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+                                           "resourceVersionMatch is forbidden when continue is provided"))
         else:
             if self.send_initial_events is not None:
                 errs.append(FieldError("Forbidden", "sendInitialEvents", "sendInitialEvents is forbidden for list"))
@@ -120,14 +123,10 @@ class ListOptions:
                 if match == "Exact" and self.resource_version == "0":
                     errs.append(FieldError("Forbidden", "resourceVersionMatch",
                                            "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""))
-            if self.continue_token and self.resource_version not in (None, "", "0"):
-                errs.append(FieldError("Forbidden", "resourceVersion",
-                                       "specifying resource version is not allowed when using continue"))
         if errs:
-            summary = errs[0] if len(errs) == 1 else "[" + ", ".join(str(e) for e in errs) + "]"
-            raise errors.StatusError(422, "Invalid", f"ListOptions.meta.k8s.io \"\" is invalid: {summary}",
-                                     details={"group": "meta.k8s.io", "kind": "ListOptions",
-                                              "causes": [e.cause() for e in errs]})
+            raise options_invalid("ListOptions", errs)
+        if not self.watch and self.continue_token and self.resource_version not in (None, "", "0"):
+            raise errors.bad_request("specifying resource version is not allowed when using continue")
 
 
 # --- continue tokens ----------------------------------------------------------------------------
@@ -204,11 +203,37 @@ class DeleteOptions:
         if opts.grace_period_seconds is not None and opts.grace_period_seconds < 0:
             opts.grace_period_seconds = 1 if opts.grace_period_seconds else 0
         if errs:
-            summary = errs[0] if len(errs) == 1 else "[" + ", ".join(str(e) for e in errs) + "]"
-            raise errors.StatusError(422, "Invalid", f"DeleteOptions.meta.k8s.io \"\" is invalid: {summary}",
-                                     details={"group": "meta.k8s.io", "kind": "DeleteOptions",
-                                              "causes": [e.cause() for e in errs]})
+            raise options_invalid("DeleteOptions", errs)
         return opts
+
+
+def options_invalid(kind: str, errs: list[FieldError]) -> errors.StatusError:
+    """422 for bad request options (``CreateOptions``, ``ListOptions``...), as upstream words it."""
+    return errors.invalid("meta.k8s.io", kind, "", errs)
+
+
+def validate_write_options(kind: str, *, dry_run: list[str], field_manager: str | None,
+                           field_validation: str | None, force: str | None = None,
+                           apply: bool = False) -> None:
+    """Upstream's ``ValidateCreateOptions``/``UpdateOptions``/``PatchOptions``."""
+    errs: list[FieldError] = []
+    for value in dry_run:
+        if value != "All":
+            errs.append(FieldError("NotSupported", "dryRun", value=dry_run, supported=("All",)))
+            break
+    if field_manager is not None:
+        if len(field_manager.encode()) > 128:
+            errs.append(FieldError("TooLong", "fieldManager", "may not be more than 128 bytes"))
+        elif any(not (32 <= ord(c) < 127) for c in field_manager):
+            errs.append(FieldError("Invalid", "fieldManager", "must only contain printable characters",
+                                   value=field_manager))
+    if field_validation not in (None, "", "Ignore", "Warn", "Strict"):
+        errs.append(FieldError("NotSupported", "fieldValidation", value=field_validation,
+                               supported=("Ignore", "Strict", "Warn")))
+    if force is not None and parse_bool(force) and not apply:
+        errs.append(FieldError("Forbidden", "force", "may not be specified for non-apply patch"))
+    if errs:
+        raise options_invalid(kind, errs)
 
 
 def parse_dry_run(query_values: Any, body_values: Any = None) -> bool:
@@ -224,7 +249,6 @@ def parse_dry_run(query_values: Any, body_values: Any = None) -> bool:
             raise errors.bad_request("dryRun must be a list of strings")
     for v in values:
         if v != "All":
-            raise errors.StatusError(
-                400, "BadRequest",
-                f'Invalid dryRun value: dryRun: Unsupported value: "{v}": supported values: "All"')
+            raise options_invalid("DeleteOptions", [
+                FieldError("NotSupported", "dryRun", value=values, supported=("All",))])
     return bool(values)

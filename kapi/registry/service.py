@@ -22,6 +22,7 @@ from kapi.machinery.mergepatch import apply_merge_patch
 from kapi.machinery.objectmeta import validate_object_meta, validate_object_meta_update
 from kapi.machinery.strategicpatch import apply_strategic_merge_patch
 from kapi.registry import managedfields
+from kapi.registry.conversion import CONVERTERS
 from kapi.registry.encoding import encoder_for, list_body, success_status
 from kapi.registry.options import DeleteOptions, ListOptions, decode_continue, encode_continue
 from kapi.registry.strategies import name_rule, strategy_for, supported_field_selectors
@@ -49,9 +50,14 @@ PATCH_APPLY = "application/apply-patch+yaml"
 
 _MAX_CAS_RETRIES = 16
 _GENERATE_NAME_RETRIES = 8
-_RETURNS_DELETED_OBJECT = frozenset({"core/pods", "core/services", "core/namespaces",
-                                      "apiextensions.k8s.io/customresourcedefinitions"})
+# upstream's ``ReturnDeletedObject``: these answer a delete with the object, the rest with a Status
+_RETURNS_DELETED_OBJECT = frozenset({
+    "core/pods", "core/services", "core/namespaces", "core/persistentvolumeclaims", "core/persistentvolumes",
+    "core/podtemplates", "core/resourcequotas", "core/serviceaccounts",
+    "storage.k8s.io/csidrivers", "storage.k8s.io/csinodes", "storage.k8s.io/storageclasses",
+    "storage.k8s.io/volumeattachments", "storage.k8s.io/volumeattributesclasses"})
 _GRACEFUL = frozenset({"core/pods"})
+_IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
 @dataclass(slots=True)
@@ -75,6 +81,22 @@ class ResourceService:
         self.field_selectors = supported_field_selectors(rt.group, rt.plural)
         self.schema: SchemaNode | None = registry.definitions.node(rt.schema) if rt.schema else None
         self.has_status = rt.subresource("status") is not None
+        self.convert = CONVERTERS.get(rt.storage_resource) if rt.storage_resource else None
+
+    def view(self, value: bytes) -> bytes:
+        """Stored bytes as this version presents them (objects may be stored by another version)."""
+        if self.convert is None:
+            return value
+        obj = orjson.loads(value)
+        if obj.get("apiVersion") == self.rt.api_version:
+            return value
+        return orjson.dumps(self.convert(obj, self.rt.api_version))
+
+    def load(self, value: bytes) -> Obj:
+        obj = orjson.loads(value)
+        if self.convert is not None and obj.get("apiVersion") != self.rt.api_version:
+            obj = self.convert(obj, self.rt.api_version)
+        return obj
 
     # --- helpers ---------------------------------------------------------------------------
     def _not_found(self, name: str) -> StatusError:
@@ -122,14 +144,14 @@ class ResourceService:
         return kv
 
     async def get(self, namespace: str | None, name: str) -> bytes:
-        return (await self.get_kv(namespace, name)).value
+        return self.view((await self.get_kv(namespace, name)).value)
 
     async def get_obj(self, namespace: str | None, name: str) -> Obj:
         return orjson.loads(await self.get(namespace, name))
 
     async def list(self, namespace: str | None, opts: ListOptions) -> bytes:
         items, revision, token, remaining = await self.list_items(namespace, opts)
-        return list_body(self.rt.list_kind, self.rt.api_version, revision, (kv.value for kv in items),
+        return list_body(self.rt.list_kind, self.rt.api_version, revision, (self.view(kv.value) for kv in items),
                          continue_token=token, remaining=remaining)
 
     async def list_items(self, namespace: str | None, opts: ListOptions
@@ -152,7 +174,7 @@ class ResourceService:
         if name is not None and revision is None and (not self.rt.namespaced or namespace):
             kv = await self.store.get(self.key(namespace, name))
             current = self.store.current_revision
-            if kv is None or (match is not None and not match(orjson.loads(kv.value))):
+            if kv is None or (match is not None and not match(self.load(kv.value))):
                 return [], current, None, None
             return [kv], current, None, None
         limit = opts.limit
@@ -165,7 +187,7 @@ class ResourceService:
                 if match is None:
                     out.extend(res.items)
                 else:
-                    out.extend(kv for kv in res.items if match(orjson.loads(kv.value)))
+                    out.extend(kv for kv in res.items if match(self.load(kv.value)))
                 if not res.more or not res.items:
                     return out, revision, None, None
                 start_after = res.items[-1].key
@@ -249,6 +271,8 @@ class ResourceService:
         if m.get("resourceVersion"):
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         generated = not m.get("name") and bool(m.get("generateName"))
+        if generated:
+            m["name"] = meta.generate_name(str(m["generateName"]))
         self._prepare_create(ctx, obj)
         errs = self._validate_create(ctx, obj)
         if errs:
@@ -261,8 +285,8 @@ class ResourceService:
         managedfields.record(obj, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
                              api_version=self.rt.api_version, now=ctx.now, old=None)
         for attempt in range(_GENERATE_NAME_RETRIES if generated else 1):
-            if generated:
-                m["name"] = meta.generate_name(m["generateName"])
+            if generated and attempt:
+                m["name"] = meta.generate_name(str(m["generateName"]))
             await self.strategy.allocate(ctx, obj, None)
             if ctx.dry_run:
                 # a dry run allocates nothing (strategies only check) but still refuses names that exist
@@ -346,10 +370,15 @@ class ResourceService:
             return await self.create(ctx, obj, field_validation="Ignore")
         if want_rv is not None and int(want_rv) != kv.revision:
             raise self._conflict(name)
+        old_uid = orjson.loads(kv.value)["metadata"].get("uid")
+        if m.get("uid") and m["uid"] != old_uid:
+            raise errors.conflict(self.rt.group, self.rt.plural, name,
+                                  f"Precondition failed: UID in precondition: {m['uid']}, "
+                                  f"UID in object meta: {old_uid}")
         return await self._write_update(ctx, name, obj, kv)
 
     async def _write_update(self, ctx: RequestContext, name: str, new: Obj, kv: KeyValue) -> WriteResult:
-        old = orjson.loads(kv.value)
+        old = self.load(kv.value)
         if not new["metadata"].get("resourceVersion"):
             new["metadata"]["resourceVersion"] = str(kv.revision)  # an unconditional update
         self._prepare_update(ctx, new, old)
@@ -360,7 +389,7 @@ class ResourceService:
                              api_version=self.rt.api_version, now=ctx.now, old=old,
                              subresource=ctx.subresource or "")
         if meta.semantically_equal(new, old):
-            return WriteResult(kv.value, 200, old)
+            return WriteResult(self.view(kv.value), 200, old)
         om, nm = old["metadata"], new["metadata"]
         # the last finalizer removed from an object being deleted: it is gone now
         if om.get("deletionTimestamp") and not nm.get("finalizers") and not self._spec_blocks_delete(new) \
@@ -470,7 +499,7 @@ class ResourceService:
             kv = await self.store.get(self.key(ctx.namespace, name))
             if kv is None:
                 raise self._not_found(name)
-            current = orjson.loads(kv.value)
+            current = self.load(kv.value)
             target = self._apply_patch(ctx, current, patch_type, patch)
             if not isinstance(target, dict):
                 raise errors.bad_request("the patch produced a non-object document")
@@ -480,7 +509,15 @@ class ResourceService:
                 raise self._conflict(name)
             if isinstance(tm, dict):
                 tm["resourceVersion"] = str(kv.revision)
-            target = self.check_body(ctx, target, field_validation=field_validation)
+            try:
+                target = self.check_body(ctx, target, field_validation=field_validation)
+            except StatusError as exc:
+                if exc.code != 400:
+                    raise
+                # upstream decodes the patched object and answers a failure with 422 on "patch"
+                shown = go_map(patch) if patch_type == PATCH_STRATEGIC else orjson.dumps(target).decode()
+                raise errors.invalid("", "", "", [
+                    FieldError("Invalid", "patch", exc.message, value=shown)]) from None
             tm = meta.meta(target)
             if tm.get("name") != name:
                 raise errors.bad_request(f"the name of the object ({tm.get('name')}) does not match the name on "
@@ -519,17 +556,20 @@ class ResourceService:
             kv = await self.store.get(self.key(ctx.namespace, name))
             if kv is None:
                 raise self._not_found(name)
-            obj = orjson.loads(kv.value)
+            obj = self.load(kv.value)
             m = obj["metadata"]
             if opts.precondition_uid is not None and opts.precondition_uid != m.get("uid"):
                 raise errors.conflict(self.rt.group, self.rt.plural, name,
-                                      f"Precondition failed: UID in precondition: {opts.precondition_uid}, "
-                                      f"UID in object meta: {m.get('uid')}")
+                                      f"the UID in the precondition ({opts.precondition_uid}) does not match the "
+                                      f"UID in record ({m.get('uid')}). The object might have been deleted and "
+                                      f"then recreated")
             if opts.precondition_rv is not None and opts.precondition_rv != m.get("resourceVersion"):
                 raise errors.conflict(self.rt.group, self.rt.plural, name,
-                                      f"Precondition failed: ResourceVersion in precondition: "
-                                      f"{opts.precondition_rv}, ResourceVersion in object meta: "
-                                      f"{m.get('resourceVersion')}")
+                                      f"the ResourceVersion in the precondition ({opts.precondition_rv}) does not "
+                                      f"match the ResourceVersion in record ({m.get('resourceVersion')}). The "
+                                      f"object might have been modified")
+            if self.key_name == "core/namespaces" and name in _IMMORTAL_NAMESPACES:
+                raise errors.forbidden("", "namespaces", name, "this namespace may not be deleted")
             try:
                 return await self._delete_once(ctx, obj, kv, opts)
             except ConflictError:
@@ -547,16 +587,18 @@ class ResourceService:
             if grace:
                 current_grace = nm.get("deletionGracePeriodSeconds")
                 if current_grace is not None and current_grace <= grace:
-                    return WriteResult(kv.value, 200, obj)  # already terminating, no shorter
+                    return WriteResult(self.view(kv.value), 200, obj)  # already terminating, no shorter
                 deadline = meta.parse_rfc3339(ctx.now).timestamp() + grace
                 nm["deletionTimestamp"] = _format_ts(deadline)
                 nm["deletionGracePeriodSeconds"] = grace
             elif not nm.get("deletionTimestamp"):
                 nm["deletionTimestamp"] = ctx.now
                 nm["deletionGracePeriodSeconds"] = 0
+            if not obj["metadata"].get("deletionTimestamp") and nm.get("generation", 0) > 0:
+                nm["generation"] += 1  # upstream's BeforeDelete: the deletion is a change of intent
             self.strategy_on_terminate(new)
             if meta.semantically_equal(new, obj):
-                return WriteResult(kv.value, 200, obj)
+                return WriteResult(self.view(kv.value), 200, obj)
             if ctx.dry_run:
                 return WriteResult(orjson.dumps(new), 200, new)
             written = await self.store.update(kv.key, encoder_for(new), expected_revision=kv.revision)
@@ -622,7 +664,7 @@ class ResourceService:
             label_selector=list_opts.label_selector, field_selector=list_opts.field_selector))
         deleted: list[bytes] = []
         for kv in items:
-            obj = orjson.loads(kv.value)
+            obj = self.load(kv.value)
             sub_ctx = RequestContext(namespace=obj["metadata"].get("namespace"), dry_run=ctx.dry_run,
                                      field_manager=ctx.field_manager, now=ctx.now, warnings=ctx.warnings,
                                      services=ctx.services)
@@ -660,7 +702,7 @@ class ResourceService:
                            field_validation: str | None = None) -> Obj:
         for _attempt in range(_MAX_CAS_RETRIES):
             kv = await self.get_kv(ctx.namespace, name)
-            obj = orjson.loads(kv.value)
+            obj = self.load(kv.value)
             current_scale = self._scale_of(obj)
             if patch_type is not None:
                 if patch_type == PATCH_STRATEGIC:
@@ -702,6 +744,19 @@ class ResourceService:
     async def patch_status(self, ctx: RequestContext, name: str, patch_type: str, patch: Any, *,
                            field_validation: str | None = None) -> WriteResult:
         return await self.patch(ctx, name, patch_type, patch, field_validation=field_validation)
+
+
+def go_map(value: Any) -> str:
+    """Go's ``%+v`` of a decoded JSON value, which upstream prints for a bad patch."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_map(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_map(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _dedupe(errs: list[FieldError]) -> list[FieldError]:

@@ -86,8 +86,8 @@ class WatchStream:
                 yield error_line(errors.expired("too old resource version"))
                 return
             for kv in res.items:
-                if self.match is None or self.match(orjson.loads(kv.value)):
-                    yield event_line(b"ADDED", kv.value)
+                if self.match is None or self.match(svc.load(kv.value)):
+                    yield event_line(b"ADDED", svc.view(kv.value))
             if end_bookmark:
                 yield self._bookmark(res.revision, initial_end=True)
             revision = res.revision
@@ -148,6 +148,9 @@ class WatchStream:
     def _convert(self, ev: Any) -> bytes | None:
         match = self.match
         etype = ev.type
+        svc = self.svc
+        if svc.convert is not None:
+            return self._convert_version(ev)
         if match is None:
             return event_line(etype.encode(), ev.value)
         if etype == "ADDED":
@@ -167,4 +170,23 @@ class WatchStream:
             gone = dict(prev)
             gone["metadata"] = {**(prev.get("metadata") or {}), "resourceVersion": str(ev.revision)}
             return event_line(b"DELETED", orjson.dumps(gone))
+        return None
+
+    def _convert_version(self, ev: Any) -> bytes | None:
+        """The slow path for resources stored in several versions: convert, then filter."""
+        svc, match = self.svc, self.match
+        obj = svc.load(ev.value)
+        body = orjson.dumps(obj)
+        if match is None:
+            return event_line(ev.type.encode(), body)
+        if ev.type in ("ADDED", "DELETED"):
+            return event_line(ev.type.encode(), body) if match(obj) else None
+        prev = svc.load(ev.prev_value) if ev.prev_value is not None else None
+        now_ok, was_ok = match(obj), prev is not None and match(prev)
+        if now_ok:
+            return event_line(b"MODIFIED" if was_ok else b"ADDED", body)
+        if was_ok:
+            assert prev is not None
+            prev["metadata"] = {**(prev.get("metadata") or {}), "resourceVersion": str(ev.revision)}
+            return event_line(b"DELETED", orjson.dumps(prev))
         return None

@@ -153,7 +153,9 @@ def test_other_upstream_facts(catalog: Catalog) -> None:
     assert catalog.get("", "v1", "namespaces").subresource("finalize").verbs == ("update",)
     assert catalog.get("", "v1", "events").short_names == ("ev",)
     assert catalog.get("events.k8s.io", "v1", "events").short_names == ("ev",)
-    assert catalog.get("", "v1", "events").storage_resource == ""  # kept apart from events.k8s.io
+    # one set of events, served in two shapes (kapi/registry/conversion.py)
+    assert catalog.get("", "v1", "events").storage_resource == "core/events"
+    assert catalog.get("events.k8s.io", "v1", "events").storage_resource == "core/events"
     token = catalog.get("", "v1", "serviceaccounts").subresource("token")
     assert (token.group, token.version, token.kind) == ("authentication.k8s.io", "v1", "TokenRequest")
     crd = catalog.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")

@@ -348,7 +348,7 @@ def test_too_many_operations() -> None:
     err = _fails(ops)
     assert err.code == 413
     assert err.reason == "RequestEntityTooLarge"
-    assert err.message == "The allowed maximum operations in a JSON patch is 10000, got 10001"
+    assert err.message == "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
     assert _apply(ops[:MAX_JSON_PATCH_OPERATIONS]) == POD
 
 
