@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import orjson
 from aiohttp import web
 
-from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, encode, response_type
+from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, duplicate_fields, encode, response_type
 from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
 from kapi.machinery import errors
@@ -75,7 +75,7 @@ def _field_validation(request: web.Request) -> str | None:
     return fv if fv in _FIELD_VALIDATION else None
 
 
-async def _body(request: web.Request) -> Any:
+async def _body(request: web.Request, ctx: RequestContext | None = None) -> Any:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise errors.request_entity_too_large()
     raw = await request.read()
@@ -83,7 +83,13 @@ async def _body(request: web.Request) -> Any:
         raise errors.request_entity_too_large()
     if not raw:
         raise errors.bad_request("the body of the request was empty")
-    return decode_body(raw, request.headers.get("Content-Type", ""))
+    body = decode_body(raw, request.headers.get("Content-Type", ""))
+    # repeated keys are only looked for when the client asked for field validation explicitly:
+    # the second, slower parse is not worth paying on every write
+    if ctx is not None and request.query.get("fieldValidation") in ("Strict", "Warn") \
+            and isinstance(body, dict) and raw.lstrip()[:1] == b"{":
+        _, ctx.duplicate_fields = duplicate_fields(raw)
+    return body
 
 
 async def handle_resource(request: web.Request) -> web.StreamResponse:
@@ -135,7 +141,7 @@ async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType,
         _require_verb(rt, "create")
         ctx = _context(request, info, options="CreateOptions")
         fv = _field_validation(request)
-        res = await svc.create(ctx, await _body(request), field_validation=fv)
+        res = await svc.create(ctx, await _body(request, ctx), field_validation=fv)
         return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
     if method == "DELETE":
         _require_verb(rt, "deletecollection")
@@ -177,7 +183,7 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         _require_verb(rt, "update", sub)
         ctx = _context(request, info, options="UpdateOptions", subresource=sub)
         fv = _field_validation(request)
-        body = await _body(request)
+        body = await _body(request, ctx)
         if sub == "scale":
             out = await svc.update_scale(ctx, name, body, field_validation=fv)
             return _json_response(orjson.dumps(out), request, warnings=ctx.warnings)

@@ -28,6 +28,42 @@ def media_type(header: str | None) -> str:
     return header.split(";", 1)[0].strip().lower()
 
 
+class _Members(dict):  # type: ignore[type-arg]
+    """A decoded JSON object that remembers which of its keys appeared more than once."""
+
+    __slots__ = ("repeated",)
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Members:
+    out = _Members()
+    out.repeated = []
+    for key, value in pairs:
+        if key in out:
+            out.repeated.append(key)
+        out[key] = value
+    return out
+
+
+def duplicate_fields(raw: bytes) -> tuple[Any, list[str]]:
+    """Decode JSON keeping the last of repeated keys (as upstream) and report their paths."""
+    import json
+
+    try:
+        doc = json.loads(raw, object_pairs_hook=_pairs)
+    except (ValueError, RecursionError):
+        return None, []
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _Members):
+            found.extend(f"{path}.{k}" if path else k for k in node.repeated)
+            stack.extend((v, f"{path}.{k}" if path else k) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return doc, sorted(set(found))
+
+
 def decode_body(raw: bytes, content_type: str) -> Any:
     """JSON or YAML into Python values; 400 for malformed input, 415 for unknown media types."""
     mt = media_type(content_type)

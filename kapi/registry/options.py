@@ -149,7 +149,8 @@ def decode_continue(token: str, prefix: str) -> tuple[int, str]:
     except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
                                  "(version meta.k8s.io/v1)") from None
-    if rv <= 0 or not start.endswith("\x00"):
+    # -1: "from the latest revision", handed out when the original snapshot was compacted
+    if rv == 0 or rv < -1 or not start.endswith("\x00"):
         raise errors.bad_request("continue key is not valid")
     rel = start[:-1]
     if ".." in rel.split("/"):

@@ -82,6 +82,7 @@ class ResourceService:
         self.schema: SchemaNode | None = registry.definitions.node(rt.schema) if rt.schema else None
         self.has_status = rt.subresource("status") is not None
         self.convert = CONVERTERS.get(rt.storage_resource) if rt.storage_resource else None
+        self._type_prefix = orjson.dumps({"apiVersion": rt.api_version, "kind": rt.kind})[:-1] + b","
 
     def view(self, value: bytes) -> bytes:
         """Stored bytes as this version presents them (objects may be stored by another version)."""
@@ -91,6 +92,20 @@ class ResourceService:
         if obj.get("apiVersion") == self.rt.api_version:
             return value
         return orjson.dumps(self.convert(obj, self.rt.api_version))
+
+    def list_item(self, value: bytes) -> bytes:
+        """An object as a built-in list carries it: without ``apiVersion`` and ``kind``.
+
+        Stored objects begin with those two keys (``check_body`` puts them first), so this is
+        a slice, not a re-encode.
+        """
+        prefix = self._type_prefix
+        if value.startswith(prefix):
+            return b"{" + value[len(prefix):]
+        obj = orjson.loads(value)
+        obj.pop("apiVersion", None)
+        obj.pop("kind", None)
+        return orjson.dumps(obj)
 
     def load(self, value: bytes) -> Obj:
         obj = orjson.loads(value)
@@ -151,7 +166,8 @@ class ResourceService:
 
     async def list(self, namespace: str | None, opts: ListOptions) -> bytes:
         items, revision, token, remaining = await self.list_items(namespace, opts)
-        return list_body(self.rt.list_kind, self.rt.api_version, revision, (self.view(kv.value) for kv in items),
+        return list_body(self.rt.list_kind, self.rt.api_version, revision,
+                         (self.list_item(self.view(kv.value)) for kv in items),
                          continue_token=token, remaining=remaining)
 
     async def list_items(self, namespace: str | None, opts: ListOptions
@@ -162,6 +178,8 @@ class ResourceService:
         start_after: str | None = None
         if opts.continue_token:
             revision, start_after = decode_continue(opts.continue_token, prefix)
+            if revision == -1:
+                revision = None
         elif opts.resource_version not in (None, "", "0"):
             rv = int(opts.resource_version)  # validated in ListOptions
             if opts.resource_version_match == "Exact":
@@ -196,13 +214,14 @@ class ResourceService:
                     return out, revision, encode_continue(revision, start_after, prefix), remaining
         except CompactedError as exc:
             if opts.continue_token:
-                raise errors.expired(
+                assert start_after is not None
+                raise StatusError(410, "Expired", (
                     "The provided continue parameter is too old to display a consistent list result. "
                     "You can start a new list without the continue parameter, or use the continue token "
                     "in this response to retrieve the remainder of the results. Continuing with the "
                     "provided token results in an inconsistent list - objects that were created, "
                     "modified, or deleted between the time the first chunk was returned and now may "
-                    "show up in the list.") from exc
+                    "show up in the list."), metadata={"continue": encode_continue(-1, start_after, prefix)}) from exc
             raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from exc
         except FutureRevisionError as exc:
             raise errors.too_large_resource_version(exc.current, exc.requested) from exc
@@ -241,14 +260,17 @@ class ResourceService:
             if msg:
                 raise errors.bad_request(msg)
             unknown = validation.unknown_fields(obj, node)
-            if unknown:
+            problems = [f'duplicate field "{d}"' for d in ctx.duplicate_fields]
+            problems.extend(f'unknown field "{u}"' for u in unknown)
+            ctx.duplicate_fields = []  # reported once, for the body as sent
+            if problems:
                 mode = field_validation or "Warn"
                 if mode == "Strict":
-                    raise errors.bad_request("strict decoding error: " + ", ".join(
-                        f'unknown field "{u}"' for u in unknown))
+                    raise errors.bad_request("strict decoding error: " + ", ".join(problems))
                 if mode == "Warn":
-                    ctx.warnings.extend(f'unknown field "{u}"' for u in unknown)
-                validation.strip_unknown_fields(obj, node)
+                    ctx.warnings.extend(problems)
+                if unknown:
+                    validation.strip_unknown_fields(obj, node)
         obj.pop("kind", None)
         obj.pop("apiVersion", None)
         return {"apiVersion": api_version, "kind": kind, **obj}
@@ -287,6 +309,9 @@ class ResourceService:
         for attempt in range(_GENERATE_NAME_RETRIES if generated else 1):
             if generated and attempt:
                 m["name"] = meta.generate_name(str(m["generateName"]))
+                canonicalize = getattr(self.strategy, "canonicalize", None)
+                if canonicalize is not None:
+                    canonicalize(obj)
             await self.strategy.allocate(ctx, obj, None)
             if ctx.dry_run:
                 # a dry run allocates nothing (strategies only check) but still refuses names that exist
@@ -403,10 +428,15 @@ class ResourceService:
             return WriteResult(orjson.dumps(new), 200, new)
         try:
             written = await self.store.update(kv.key, encoder_for(new), expected_revision=kv.revision)
-        except ConflictError:
-            raise self._conflict(name) from None
-        except KeyNotFoundError:
-            raise self._not_found(name) from None
+        except BaseException as exc:
+            rollback = getattr(self.strategy, "rollback_update", None)
+            if rollback is not None:
+                await rollback(ctx, new, old)
+            if isinstance(exc, ConflictError):
+                raise self._conflict(name) from None
+            if isinstance(exc, KeyNotFoundError):
+                raise self._not_found(name) from None
+            raise
         await self.reg.after_write(self, old, new)
         return WriteResult(written.value, 200, new)
 
@@ -760,14 +790,17 @@ def go_map(value: Any) -> str:
 
 
 def _dedupe(errs: list[FieldError]) -> list[FieldError]:
-    seen: set[tuple[str, str]] = set()
-    out = []
+    """One error per field and type; the more detailed one wins (a kind's rule over the schema's)."""
+    index: dict[tuple[str, str], int] = {}
+    out: list[FieldError] = []
     for e in errs:
         key = (e.field, e.type)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(e)
+        at = index.get(key)
+        if at is None:
+            index[key] = len(out)
+            out.append(e)
+        elif e.detail and not out[at].detail:
+            out[at] = e
     return out
 
 

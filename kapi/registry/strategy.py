@@ -32,6 +32,7 @@ class RequestContext:
     user: str = "system:admin"
     now: str = ""  # RFC 3339 timestamp of the request, seconds precision
     warnings: list[str] = field(default_factory=list)
+    duplicate_fields: list[str] = field(default_factory=list)  # repeated JSON keys, for fieldValidation
     services: Any = None  # registry-level helpers (allocators, lookups) for allocate/release
 
 

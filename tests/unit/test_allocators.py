@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kapi.registry.allocators import (
     AlreadyAllocatedError,
@@ -132,3 +134,36 @@ def test_service_allocators_rebuild() -> None:
         assert alloc.port_allocator.is_allocated(port)
     assert alloc.ip_allocator.used == 3
     assert alloc.port_allocator.used == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["alloc", "specific", "release"]), st.integers(0, 12)), max_size=60))
+def test_port_allocator_matches_a_model(ops: list[tuple[str, int]]) -> None:
+    """Random allocate/claim/release sequences agree with a plain set."""
+    ports = PortAllocator(30000, 30009, rng=random.Random(0))
+    model: set[int] = set()
+    for op, n in ops:
+        port = 29998 + n  # a few values fall outside the range
+        if op == "alloc":
+            if len(model) == 10:
+                with pytest.raises(RangeFullError):
+                    ports.allocate()
+            else:
+                got = ports.allocate()
+                assert got not in model and 30000 <= got <= 30009
+                model.add(got)
+        elif op == "specific":
+            if not 30000 <= port <= 30009:
+                with pytest.raises(NotInRangeError):
+                    ports.allocate_specific(port)
+            elif port in model:
+                with pytest.raises(AlreadyAllocatedError):
+                    ports.allocate_specific(port)
+            else:
+                ports.allocate_specific(port)
+                model.add(port)
+        else:
+            ports.release(port)
+            model.discard(port)
+        assert {p for p in range(29990, 30020) if ports.is_allocated(p)} == model
+        assert ports.free == 10 - len(model)

@@ -82,6 +82,7 @@ def test_supported_field_selectors() -> None:
     assert "involvedObject.name" in supported_field_selectors("", "events")
     assert "regarding.name" in supported_field_selectors("events.k8s.io", "events")
     assert supported_field_selectors("", "secrets") == base | {"type"}
+    assert supported_field_selectors("", "services") == base | {"spec.clusterIP", "spec.type"}
     assert supported_field_selectors("", "namespaces") == base | {"status.phase"}
     assert supported_field_selectors("", "nodes") == base | {"spec.unschedulable"}
     assert supported_field_selectors("apps", "replicasets") == base | {"status.replicas"}
@@ -97,6 +98,7 @@ def test_selectable_fields_match_the_supported_sets() -> None:
         ("", "events"): {"involvedObject": {}},
         ("events.k8s.io", "events"): {"regarding": {}},
         ("", "secrets"): {},
+        ("", "services"): {"spec": {"clusterIP": "None", "type": "ClusterIP"}},
         ("", "namespaces"): {},
         ("", "nodes"): {},
         ("apps", "replicasets"): {},
@@ -369,3 +371,62 @@ def test_secret_defaults_and_validation() -> None:
     new["data"] = {"tls.crt": "", "tls.key": ""}
     assert msgs(update("", "secrets", new, old)[1]) == ['type: Invalid value: "kubernetes.io/tls": field is immutable']
     assert strategy_for("", "secrets").selectable_fields(old) == {"type": "Opaque"}
+
+
+_TEMPLATE = {"metadata": {"labels": {"app": "x"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}],
+                                                            "volumes": [{"name": "v"}]}}
+_SAMPLES: list[tuple[str, str, Obj]] = [
+    ("", "pods", {"metadata": {"name": "p"}, "spec": copy.deepcopy(_TEMPLATE["spec"])}),
+    ("", "services", {"metadata": {"name": "s"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}),
+    ("", "namespaces", {"metadata": {"name": "n"}}),
+    ("", "secrets", {"metadata": {"name": "s"}, "stringData": {"a": "b"}}),
+    ("", "persistentvolumes", {"metadata": {"name": "pv"}, "spec": {}}),
+    ("", "persistentvolumeclaims", {"metadata": {"name": "c"}, "spec": {}}),
+    ("", "endpoints", {"metadata": {"name": "e"}, "subsets": [{"ports": [{"port": 1}]}]}),
+    ("", "limitranges", {"metadata": {"name": "l"}, "spec": {"limits": [{"type": "Container", "max": {"cpu": 1}}]}}),
+    ("", "replicationcontrollers", {"metadata": {"name": "r"}, "spec": {"template": copy.deepcopy(_TEMPLATE)}}),
+    ("", "podtemplates", {"metadata": {"name": "t"}, "template": copy.deepcopy(_TEMPLATE)}),
+    ("apps", "deployments", {"metadata": {"name": "d"}, "spec": {"template": copy.deepcopy(_TEMPLATE)}}),
+    ("apps", "statefulsets", {"metadata": {"name": "s"}, "spec": {"template": copy.deepcopy(_TEMPLATE),
+                                                                  "volumeClaimTemplates": [{"spec": {}}]}}),
+    ("apps", "daemonsets", {"metadata": {"name": "d"}, "spec": {"template": copy.deepcopy(_TEMPLATE)}}),
+    ("apps", "replicasets", {"metadata": {"name": "r"}, "spec": {"template": copy.deepcopy(_TEMPLATE)}}),
+    ("batch", "jobs", {"metadata": {"name": "j"}, "spec": {"template": copy.deepcopy(_TEMPLATE)}}),
+    ("batch", "cronjobs", {"metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {
+        "template": copy.deepcopy(_TEMPLATE)}}}}),
+    ("rbac.authorization.k8s.io", "rolebindings", {"metadata": {"name": "b"}, "roleRef": {"name": "x"},
+                                                   "subjects": [{"kind": "User", "name": "u"}]}),
+    ("networking.k8s.io", "networkpolicies", {"metadata": {"name": "n"}, "spec": {"egress": [{}]}}),
+    ("discovery.k8s.io", "endpointslices", {"metadata": {"name": "e"}, "ports": [{}]}),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", {"metadata": {"name": "m"}, "webhooks": [
+        {"name": "a.b.c", "rules": [{}], "clientConfig": {"service": {"name": "s", "namespace": "n"}}}]}),
+    ("storage.k8s.io", "storageclasses", {"metadata": {"name": "s"}}),
+    ("storage.k8s.io", "csidrivers", {"metadata": {"name": "c"}}),
+    ("scheduling.k8s.io", "priorityclasses", {"metadata": {"name": "p"}, "value": 1}),
+    ("autoscaling", "horizontalpodautoscalers", {"apiVersion": "autoscaling/v2", "metadata": {"name": "h"},
+                                                 "spec": {"behavior": {}}}),
+]
+
+
+@pytest.mark.parametrize(("group", "plural", "obj"), _SAMPLES, ids=[f"{g}/{p}" for g, p, _ in _SAMPLES])
+def test_defaults_are_idempotent(group: str, plural: str, obj: Obj) -> None:
+    s = strategy_for(group, plural)
+    once = copy.deepcopy(obj)
+    s.default(once)
+    assert once != obj or plural in ("endpointslices",)
+    twice = copy.deepcopy(once)
+    s.default(twice)
+    assert twice == once
+
+
+def test_pod_status_ips_are_validated() -> None:
+    old, _ = create("", "pods", bare_pod())
+    new = copy.deepcopy(old)
+    new["status"]["podIP"] = "not-an-ip"
+    new, errs = update("", "pods", new, old, subresource="status")
+    assert new["status"]["podIPs"] == [{"ip": "not-an-ip"}]
+    assert msgs(errs) == ['status.podIPs[0]: Invalid value: "not-an-ip": must be a valid IP address, (e.g. '
+                          '10.9.8.7 or 2001:db8::ffff)']
+    ok = copy.deepcopy(old)
+    ok["status"].update(phase="Running", podIPs=[{"ip": "10.244.0.5"}, {"ip": "fd00::5"}])
+    assert update("", "pods", ok, old, subresource="status")[1] == []

@@ -257,3 +257,33 @@ def test_limit_range_defaults() -> None:
     item = lr["spec"]["limits"][0]
     assert item["default"] == {"cpu": "2"}
     assert item["defaultRequest"] == {"cpu": "2", "memory": "64Mi"}
+
+
+def test_new_style_core_events_are_checked_strictly() -> None:
+    base = {"metadata": {"name": "e", "namespace": "kube-system"}, "involvedObject": {"kind": "Node", "name": "n"},
+            "eventTime": "2025-01-01T00:00:00.000000Z"}
+    _, errs = create("", "events", copy.deepcopy(base))
+    assert errs == ["reportingComponent: Required value", "reportingInstance: Required value",
+                    "action: Required value", "reason: Required value"]
+    full = {**copy.deepcopy(base), "reportingComponent": "kubelet", "reportingInstance": "n", "action": "Start",
+            "reason": "Started"}
+    assert create("", "events", full)[1] == []
+
+
+def test_canonicalize_fills_generated_names() -> None:
+    ns = strategy_for("", "namespaces")
+    obj: Obj = {"metadata": {"generateName": "team-"}}
+    ns.default(obj)
+    ns.prepare_for_create(ctx(), obj)
+    obj["metadata"]["name"] = "team-x7k2p"
+    ns.canonicalize(obj)  # type: ignore[attr-defined]
+    assert obj["metadata"]["labels"] == {"kubernetes.io/metadata.name": "team-x7k2p"}
+    jobs = strategy_for("batch", "jobs")
+    job: Obj = {"metadata": {"generateName": "j-", "uid": "u"}, "spec": {"template": {"spec": {
+        "restartPolicy": "Never", "containers": [{"name": "c", "image": "x"}]}}}}
+    jobs.default(job)
+    jobs.prepare_for_create(ctx(), job)
+    job["metadata"]["name"] = "j-abcde"
+    jobs.canonicalize(job)  # type: ignore[attr-defined]
+    assert job["spec"]["template"]["metadata"]["labels"]["job-name"] == "j-abcde"
+    assert job["metadata"]["labels"]["batch.kubernetes.io/job-name"] == "j-abcde"

@@ -246,3 +246,28 @@ def test_validation_messages() -> None:
         'spec.clusterIPs[0]: Invalid value: "abc": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']
     assert errors_of(svc(ipFamilies=["IPv6"])) == ['spec.ipFamilies[0]: Invalid value: "IPv6": not configured '
                                                    'on this cluster']
+
+
+def test_rollback_update_restores_the_old_allocation() -> None:
+    alloc = allocators()
+    old = create(svc(type="NodePort", ports=[{"port": 80, "nodePort": 30080}]), alloc)
+    new = copy.deepcopy(old)
+    new["spec"]["ports"][0]["nodePort"] = 30090
+    new = update(new, old, alloc)
+    assert alloc.port_allocator.is_allocated(30090) and not alloc.port_allocator.is_allocated(30080)
+    asyncio.run(S.rollback_update(ctx(alloc), new, old))  # type: ignore[attr-defined]
+    assert alloc.port_allocator.is_allocated(30080) and not alloc.port_allocator.is_allocated(30090)
+
+
+def test_status_update_is_validated_separately() -> None:
+    alloc = allocators()
+    old = create(svc(type="LoadBalancer"), alloc)
+    new = copy.deepcopy(old)
+    new["status"] = {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}, {"ip": "bad"}]}}
+    c = ctx(alloc, subresource="status")
+    S.default(new)
+    S.prepare_for_update(c, new, old)
+    errs = [str(e) for e in S.validate_update(c, new, old)]
+    assert errs == ['status.loadBalancer.ingress[1].ip: Invalid value: "bad": must be a valid IP address, '
+                    '(e.g. 10.9.8.7 or 2001:db8::ffff)']
+    assert new["status"]["loadBalancer"]["ingress"][0]["ipMode"] == "VIP"

@@ -91,8 +91,14 @@ def test_deployment_validation_messages() -> None:
     assert errs == ['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"']
     _, errs = create("apps", "deployments", deployment(
         strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}))
-    assert errs == ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` "
-                    "is 0"]
+    assert errs == ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, '
+                    'IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0']
+    _, errs = create("apps", "deployments", deployment(
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "1", "maxUnavailable": "150%"}}))
+    assert errs[0].startswith('spec.strategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, '
+                              'IntVal:0, StrVal:"1"}: a valid percent string must be')
+    assert errs[1] == ('spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, '
+                       'IntVal:0, StrVal:"150%"}: must not be greater than 100%')
     _, errs = create("apps", "deployments", deployment(selector={}))
     assert errs[0].startswith("spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil)")
     assert errs[0].endswith("empty selector is invalid for deployment")

@@ -167,6 +167,7 @@ _FIELD_SELECTORS: dict[tuple[str, str], frozenset[str]] = {
         "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "regarding.apiVersion",
         "regarding.resourceVersion", "regarding.fieldPath", "reason", "reportingController", "type",
     }),
+    ("", "services"): frozenset({"spec.clusterIP", "spec.type"}),
     ("", "secrets"): frozenset({"type"}),
     ("", "namespaces"): frozenset({"status.phase"}),
     ("", "nodes"): frozenset({"spec.unschedulable"}),

@@ -24,6 +24,7 @@ __all__ = [
     "GoValue",
     "as_dict",
     "as_list",
+    "go_int_or_string",
     "go_label_selector",
     "go_map",
     "go_quote",
@@ -143,6 +144,14 @@ def _go_slice_text(values: Any) -> str:
     return "[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}"
 
 
+def go_int_or_string(value: Any) -> GoValue:
+    """An ``intstr.IntOrString`` as ``%#v`` prints it (deployment strategy and PDB messages)."""
+    if isinstance(value, str):
+        return GoValue(f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_quote(value)}}}")
+    number = value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return GoValue(f'intstr.IntOrString{{Type:0, IntVal:{number}, StrVal:""}}')
+
+
 def go_label_selector(selector: Any, pkg: str = "v1") -> GoValue:
     """A ``metav1.LabelSelector`` the way ``%#v`` prints it (``field is immutable`` messages)."""
     if not isinstance(selector, dict):
@@ -188,9 +197,9 @@ def validate_label_selector(selector: Any, path: str) -> list[FieldError]:
             errs.append(invalid(epath + ".operator", op, "not a valid selector operator"))
         key = expr.get("key", "")
         errs.extend(invalid(epath + ".key", key, msg) for msg in is_qualified_name(str(key)))
-        for value in values:
+        for j, value in enumerate(values):
             if isinstance(value, str):
-                errs.extend(invalid(epath + ".values", value, msg) for msg in is_valid_label_value(value))
+                errs.extend(invalid(f"{epath}.values[{j}]", value, msg) for msg in is_valid_label_value(value))
     errs.extend(validate_labels(selector.get("matchLabels"), path + ".matchLabels"))
     return errs
 

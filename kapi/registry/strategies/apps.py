@@ -15,6 +15,7 @@ from kapi.machinery.names import is_valid_percent
 from kapi.registry.strategies._util import (
     as_dict,
     as_list,
+    go_int_or_string,
     go_label_selector,
     go_map,
     immutable,
@@ -40,6 +41,7 @@ __all__ = [
     "ReplicaSetStrategy",
     "StatefulSetStrategy",
     "int_or_percent_errors",
+    "not_more_than_100_percent",
     "validate_selector_and_template",
 ]
 
@@ -52,15 +54,29 @@ def _spec(obj: Obj) -> Obj:
 
 
 def int_or_percent_errors(value: Any, path: str) -> list[FieldError]:
-    """``ValidatePositiveIntOrPercent`` (plus the 100% cap callers add)."""
+    """``ValidatePositiveIntOrPercent``: a non-negative integer or a percent string."""
     if isinstance(value, str):
-        msgs = is_valid_percent(value)
-        if msgs:
-            return [invalid(path, value, m) for m in msgs]
-        if int(value[:-1]) > 100:
-            return [invalid(path, value, "must not be greater than 100%")]
-        return []
+        return [invalid(path, go_int_or_string(value), m) for m in is_valid_percent(value)]
     return nonnegative(value, path)
+
+
+def not_more_than_100_percent(value: Any, path: str) -> list[FieldError]:
+    """``IsNotMoreThan100Percent``."""
+    if isinstance(value, str) and not is_valid_percent(value) and int(value[:-1]) > 100:
+        return [invalid(path, go_int_or_string(value), "must not be greater than 100%")]
+    return []
+
+
+def _rolling_update_errors(ru: Obj, path: str) -> list[FieldError]:
+    """``ValidateRollingUpdateDeployment`` (DaemonSets use the same rules)."""
+    unavailable, surge = ru.get("maxUnavailable"), ru.get("maxSurge")
+    errs = int_or_percent_errors(unavailable, path + ".maxUnavailable")
+    errs.extend(int_or_percent_errors(surge, path + ".maxSurge"))
+    if _int_or_percent_value(unavailable) == 0 and _int_or_percent_value(surge) == 0:
+        errs.append(invalid(path + ".maxUnavailable", go_int_or_string(unavailable),
+                            "may not be 0 when `maxSurge` is 0"))
+    errs.extend(not_more_than_100_percent(unavailable, path + ".maxUnavailable"))
+    return errs
 
 
 def _int_or_percent_value(value: Any) -> int:
@@ -70,7 +86,7 @@ def _int_or_percent_value(value: Any) -> int:
 
 
 def validate_selector_and_template(spec: Obj, kind: str, *, path: str = "spec", restart_always: bool = True,
-                                   selector_kind: str = "") -> list[FieldError]:
+                                   selector_kind: str = "", empty_ok: bool = False) -> list[FieldError]:
     """Selector present, non-empty and valid; template labels selected; template valid.
 
     ``kind`` names the workload in the ``activeDeadlineSeconds`` message, ``selector_kind`` (default:
@@ -82,7 +98,7 @@ def validate_selector_and_template(spec: Obj, kind: str, *, path: str = "spec", 
         errs.append(required(path + ".selector"))
     else:
         errs.extend(validate_label_selector(selector, path + ".selector"))
-        if selector_is_empty(selector):
+        if selector_is_empty(selector) and not empty_ok:
             errs.append(invalid(path + ".selector", go_label_selector(selector),
                                 f"empty selector is invalid for {selector_kind or kind.lower()}"))
     template = spec.get("template")
@@ -177,13 +193,10 @@ class DeploymentStrategy(_Workload):
                 errs.append(FieldError("Forbidden", "spec.strategy.rollingUpdate",
                                        "may not be specified when strategy `type` is 'Recreate'"))
         elif stype == "RollingUpdate":
-            ru = as_dict(strategy.get("rollingUpdate"))
-            unavailable, surge = ru.get("maxUnavailable"), ru.get("maxSurge")
-            errs.extend(int_or_percent_errors(unavailable, "spec.strategy.rollingUpdate.maxUnavailable"))
-            errs.extend(int_or_percent_errors(surge, "spec.strategy.rollingUpdate.maxSurge"))
-            if _int_or_percent_value(unavailable) == 0 and _int_or_percent_value(surge) == 0:
-                errs.append(invalid("spec.strategy.rollingUpdate.maxUnavailable", unavailable,
-                                    "may not be 0 when `maxSurge` is 0"))
+            if strategy.get("rollingUpdate") is None:
+                errs.append(required("spec.strategy.rollingUpdate", "this should be defaulted and never be nil"))
+            else:
+                errs.extend(_rolling_update_errors(as_dict(strategy["rollingUpdate"]), "spec.strategy.rollingUpdate"))
         else:
             errs.append(not_supported("spec.strategy.type", stype, ("Recreate", "RollingUpdate")))
         pds = spec.get("progressDeadlineSeconds")
@@ -321,13 +334,7 @@ class DaemonSetStrategy(_Workload):
         us = as_dict(spec.get("updateStrategy"))
         utype = us.get("type")
         if utype == "RollingUpdate":
-            ru = as_dict(us.get("rollingUpdate"))
-            unavailable, surge = ru.get("maxUnavailable"), ru.get("maxSurge")
-            errs.extend(int_or_percent_errors(unavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable"))
-            errs.extend(int_or_percent_errors(surge, "spec.updateStrategy.rollingUpdate.maxSurge"))
-            if _int_or_percent_value(unavailable) == 0 and _int_or_percent_value(surge) == 0:
-                errs.append(invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", unavailable,
-                                    "may not be 0 when `maxSurge` is 0"))
+            errs.extend(_rolling_update_errors(as_dict(us.get("rollingUpdate")), "spec.updateStrategy.rollingUpdate"))
         elif utype != "OnDelete":
             errs.append(not_supported("spec.updateStrategy.type", utype, ("OnDelete", "RollingUpdate")))
         return errs

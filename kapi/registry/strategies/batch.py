@@ -71,9 +71,6 @@ def validate_job_spec(spec: Obj, path: str, *, manual: bool) -> list[FieldError]
     for key in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished",
                 "backoffLimitPerIndex", "maxFailedIndexes"):
         errs.extend(nonnegative(spec.get(key), f"{path}.{key}"))
-    ads = spec.get("activeDeadlineSeconds")
-    if isinstance(ads, int) and ads == 0:
-        errs.append(invalid(f"{path}.activeDeadlineSeconds", ads, "must be greater than 0"))
     mode = spec.get("completionMode")
     if mode not in (None, "NonIndexed", "Indexed"):
         errs.append(not_supported(f"{path}.completionMode", mode, ("NonIndexed", "Indexed")))
@@ -83,8 +80,7 @@ def validate_job_spec(spec: Obj, path: str, *, manual: bool) -> list[FieldError]
     if replacement not in (None, "Failed", "TerminatingOrFailed"):
         errs.append(not_supported(f"{path}.podReplacementPolicy", replacement, ("Failed", "TerminatingOrFailed")))
     if manual or spec.get("selector") is not None:
-        errs.extend(validate_selector_and_template(spec, "Job", path=path, restart_always=False,
-                                                   selector_kind="job"))
+        errs.extend(validate_selector_and_template(spec, "Job", path=path, restart_always=False, empty_ok=True))
     else:
         errs.extend(validate_pod_template(spec.get("template"), f"{path}.template"))
     tspec = as_dict(as_dict(spec.get("template")).get("spec"))

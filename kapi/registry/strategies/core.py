@@ -13,7 +13,13 @@ import copy
 from typing import Any
 
 from kapi.machinery.errors import FieldError
-from kapi.machinery.names import is_config_map_key, is_valid_ip, is_valid_port_name, is_valid_port_num
+from kapi.machinery.names import (
+    is_config_map_key,
+    is_qualified_name,
+    is_valid_ip,
+    is_valid_port_name,
+    is_valid_port_num,
+)
 from kapi.machinery.objectmeta import validate_kube_finalizer_name
 from kapi.registry.strategies._util import (
     as_dict,
@@ -53,6 +59,8 @@ __all__ = [
 MAX_SECRET_SIZE = 1 << 20  # 1 MiB, for secrets and config maps alike
 IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set"
 NAME_LABEL = "kubernetes.io/metadata.name"
+_EVENT_FIELD_LIMIT = 128
+_EVENT_NOTE_LIMIT = 1024
 
 
 def _too_long_object(path: str) -> FieldError:
@@ -391,12 +399,32 @@ class EventStrategy(Strategy):
     allow_create_on_update = True
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
+        """Upstream's ``legacyValidateEvent``: old-style events (no ``eventTime``) only check namespaces."""
         involved = as_dict(obj.get("involvedObject"))
         ns = as_dict(obj.get("metadata")).get("namespace") or ""
         inv_ns = involved.get("namespace") or ""
-        if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
-            return [invalid("involvedObject.namespace", inv_ns, "does not match event.namespace")]
-        return []
+        errs: list[FieldError] = []
+        mismatch = invalid("involvedObject.namespace", inv_ns, "does not match event.namespace")
+        if not obj.get("eventTime"):
+            if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
+                errs.append(mismatch)
+            return errs
+        if not inv_ns and ns not in ("default", "kube-system"):
+            errs.append(mismatch)
+        controller = obj.get("reportingComponent") or ""
+        if not controller:
+            errs.append(required("reportingComponent"))
+        else:
+            errs.extend(invalid("reportingComponent", controller, m) for m in is_qualified_name(controller))
+        for key in ("reportingInstance", "action", "reason"):
+            value = obj.get(key) or ""
+            if not value:
+                errs.append(required(key))
+            elif len(value) > _EVENT_FIELD_LIMIT:
+                errs.append(invalid(key, "", f"can have at most {_EVENT_FIELD_LIMIT} characters"))
+        if len(obj.get("message") or "") > _EVENT_NOTE_LIMIT:
+            errs.append(invalid("message", "", f"can have at most {_EVENT_NOTE_LIMIT} characters"))
+        return errs
 
     def validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
         return self.validate(ctx, new)

@@ -12,8 +12,15 @@ import copy
 from typing import Any
 
 from kapi.machinery.errors import FieldError
-from kapi.machinery.names import is_dns1123_subdomain
-from kapi.registry.strategies._util import as_dict, as_list, invalid, parse_quantity, set_default
+from kapi.machinery.names import is_dns1123_subdomain, is_valid_ip
+from kapi.registry.strategies._util import (
+    as_dict,
+    as_list,
+    go_string_slice,
+    invalid,
+    parse_quantity,
+    set_default,
+)
 from kapi.registry.strategies.podspec import default_pod_spec, sync_deprecated_pod_fields
 from kapi.registry.strategies.podvalidation import validate_pod_spec
 from kapi.registry.strategy import RequestContext, Strategy
@@ -298,6 +305,13 @@ class PodStrategy(Strategy):
         nominated = status.get("nominatedNodeName") or ""
         if nominated:
             errs.extend(invalid("status.nominatedNodeName", nominated, m) for m in is_dns1123_subdomain(nominated))
+        for key in ("podIPs", "hostIPs"):
+            ips = [as_dict(x).get("ip") or "" for x in as_list(status.get(key))]
+            for i, ip in enumerate(ips):
+                errs.extend(invalid(f"status.{key}[{i}]", ip, m) for m in is_valid_ip(ip))
+            if len(ips) > 2 or (len(ips) == 2 and (":" in ips[0]) == (":" in ips[1])):
+                errs.append(invalid(f"status.{key}", go_string_slice(ips),
+                                    "may specify no more than one IP for each IP family"))
         phase = status.get("phase")
         if phase not in (None, "", "Pending", "Running", "Succeeded", "Failed", "Unknown"):
             errs.append(FieldError("NotSupported", "status.phase", "", phase,

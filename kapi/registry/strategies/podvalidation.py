@@ -386,6 +386,13 @@ def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError
                 errs.extend(_validate_ephemeral_container(c, p, for_pod=for_pod))
                 continue
             errs.extend(_validate_container(c, p, volume_names, init=init, for_pod=for_pod))
+            if key in ("containers", "initContainers") and spec.get("hostNetwork"):
+                for j, port in enumerate(as_list(c.get("ports"))):
+                    port = as_dict(port)
+                    hp = port.get("hostPort") or 0
+                    if hp and hp != port.get("containerPort"):
+                        errs.append(invalid(f"{p}.ports[{j}].hostPort", hp,
+                                            "must match `containerPort` when `hostNetwork` is true"))
             if key == "containers":
                 for j, port in enumerate(as_list(c.get("ports"))):
                     port = as_dict(port)

@@ -9,7 +9,7 @@ from typing import Any
 
 from kapi.machinery.errors import FieldError
 from kapi.registry.strategies._util import as_dict, nonnegative, not_supported, validate_label_selector
-from kapi.registry.strategies.apps import int_or_percent_errors
+from kapi.registry.strategies.apps import int_or_percent_errors, not_more_than_100_percent
 from kapi.registry.strategy import RequestContext, Strategy
 
 Obj = dict[str, Any]
@@ -30,6 +30,7 @@ class PodDisruptionBudgetStrategy(Strategy):
         for key in ("minAvailable", "maxUnavailable"):
             if spec.get(key) is not None:
                 errs.extend(int_or_percent_errors(spec[key], f"spec.{key}"))
+                errs.extend(not_more_than_100_percent(spec[key], f"spec.{key}"))
         errs.extend(validate_label_selector(spec.get("selector"), "spec.selector"))
         policy = spec.get("unhealthyPodEvictionPolicy")
         if policy is not None and policy not in EVICTION_POLICIES:

@@ -8,6 +8,7 @@ Upstream: ``pkg/apis/core/v1/defaults.go`` (``SetDefaults_Service``),
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -352,6 +353,10 @@ class ServiceStrategy(Strategy):
         errs.extend(_validate_service(spec, _cluster_family(ctx)))
         return errs
 
+    def selectable_fields(self, obj: Obj) -> dict[str, str]:
+        spec = _spec(obj)
+        return {"spec.clusterIP": spec.get("clusterIP") or "", "spec.type": spec.get("type") or ""}
+
     # --- allocation ----------------------------------------------------------------------------------
     async def allocate(self, ctx: RequestContext, obj: Obj, old: Obj | None) -> None:
         alloc = _allocators(ctx)
@@ -375,6 +380,29 @@ class ServiceStrategy(Strategy):
             for port in _held_ports(old):
                 if port not in keep_ports:
                     alloc.port_allocator.release(port)
+
+    async def rollback_update(self, ctx: RequestContext, new: Obj, old: Obj) -> None:
+        """Undo ``allocate(ctx, new, old)`` after the write failed (best effort).
+
+        Values only ``new`` holds are released; values only ``old`` holds (released by
+        ``allocate``) are taken back unless something else grabbed them meanwhile.
+        """
+        alloc = _allocators(ctx)
+        if alloc is None or ctx.dry_run:
+            return
+        new_ips = set(_cluster_ips(_spec(new))) if needs_cluster_ip(new) else set()
+        old_ips = set(_cluster_ips(_spec(old))) if needs_cluster_ip(old) else set()
+        new_ports, old_ports = set(_held_ports(new)), set(_held_ports(old))
+        for ip in new_ips - old_ips:
+            alloc.ip_allocator.release(ip)
+        for port in new_ports - old_ports:
+            alloc.port_allocator.release(port)
+        for ip in old_ips - new_ips:
+            with contextlib.suppress(AllocationError):
+                alloc.ip_allocator.allocate_specific(ip)
+        for port in old_ports - new_ports:
+            with contextlib.suppress(AllocationError):
+                alloc.port_allocator.allocate_specific(port)
 
     async def release(self, ctx: RequestContext, obj: Obj) -> None:
         alloc = _allocators(ctx)
