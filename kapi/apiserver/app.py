@@ -14,6 +14,7 @@ from aiohttp import web
 
 from kapi.apiserver import handlers, system
 from kapi.apiserver.config import ServerConfig
+from kapi.apiserver.gctuning import gc_ctx
 from kapi.apiserver.middleware import status_errors
 from kapi.apiserver.negotiation import MAX_BODY
 from kapi.apiserver.state import CONFIG, REGISTRY, WATCHES
@@ -24,13 +25,16 @@ from kapi.storage import open_store
 
 def make_app(config: ServerConfig) -> web.Application:
     # a little above the API's own limit, so the handler can answer 413 with a Status itself
-    app = web.Application(middlewares=[status_errors], client_max_size=MAX_BODY + 1024)
+    # Go's server reads request lines and headers up to 1 MiB; long label selectors need it
+    app = web.Application(middlewares=[status_errors], client_max_size=MAX_BODY + 1024,
+                          handler_args={"max_line_size": 1 << 20, "max_field_size": 1 << 16})
     app[CONFIG] = config
     app[WATCHES] = set()
     system.add_routes(app)
     for prefix in ("/api/{tail:.+}", "/apis/{tail:.+}"):
         app.router.add_route("*", prefix, handlers.handle_resource)
     app.cleanup_ctx.append(_registry_ctx)
+    app.cleanup_ctx.append(gc_ctx)
     app.on_shutdown.append(_end_watches)
     return app
 

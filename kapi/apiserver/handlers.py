@@ -26,6 +26,7 @@ from kapi.registry.types import ResourceType
 from kapi.registry.watching import WatchStream
 
 _FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
+WATCH_BUFFER_LIMIT = 16 * 1024 * 1024  # bytes queued for one watch connection before it is dropped
 _PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
                 "application/strategic-merge-patch+json", "application/apply-patch+yaml")
 
@@ -239,14 +240,23 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
     await resp.prepare(request)
     watches = request.app[WATCHES]
     watches.add(stream)
+    transport = request.transport
+
+    def emit(data: bytes) -> bool:
+        """Write one chunk now, from the store's publish; False once the client is gone or stalled."""
+        if transport is None or transport.is_closing():
+            return False
+        if not data:
+            return True
+        if transport.get_write_buffer_size() > WATCH_BUFFER_LIMIT:
+            return False  # a client this far behind is dropped; it re-watches from its last RV
+        transport.writelines((b"%x\r\n" % len(data), data, b"\r\n"))
+        return True
+
     try:
-        async for line in stream.lines():
-            if not line:
-                transport = request.transport
-                if transport is None or transport.is_closing():
-                    break
-                continue
-            await resp.write(line)
+        async for chunk in stream.start():
+            await resp.write(chunk)
+        await stream.live(emit)
     except (ConnectionResetError, ConnectionError):
         pass
     finally:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -47,9 +47,12 @@ class WatchStream:
         self.match = svc.matcher(opts)  # raises 400 for unsupported field selectors before streaming
         self._closed = asyncio.Event()
         self._watcher: Any = None
+        self._revision = 0
+        self._started = asyncio.get_running_loop().time()
         timeout = opts.timeout_seconds
-        if timeout is None or timeout <= 0:
-            timeout = random.uniform(1800, 3600)
+        if timeout is None or timeout == 0:
+            timeout = random.uniform(1800, 3600)  # upstream: between min-request-timeout and twice that
+        timeout = max(timeout, 0)  # a negative timeout ends the stream at once
         self.timeout = float(timeout)
 
     def close(self) -> None:
@@ -64,10 +67,10 @@ class WatchStream:
             m["annotations"] = {INITIAL_EVENTS_END: "true"}
         return event_line(b"BOOKMARK", orjson.dumps({"kind": rt.kind, "apiVersion": rt.api_version, "metadata": m}))
 
-    async def lines(self) -> AsyncIterator[bytes]:
+    async def start(self) -> AsyncIterator[bytes]:
+        """The beginning of the stream: synthetic ADDED events and the end bookmark, or replayed
+        changes, or the one ERROR event. Yields lines to write with flow control (can be many)."""
         opts, svc, store = self.opts, self.svc, self.svc.store
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
         prefix = svc.rt.prefix(self.namespace)
         rv_raw = opts.resource_version
         initial = rv_raw in (None, "", "0")
@@ -77,24 +80,23 @@ class WatchStream:
         end_bookmark = opts.allow_bookmarks and (initial and (opts.send_initial_events is not False))
         if initial:
             res = await store.list(prefix)
-            revision = res.revision
-            if rv_raw not in (None, "", "0") and int(rv_raw) > revision:
-                revision = max(revision, int(rv_raw))
-            try:
-                self._watcher = store.watch(prefix, after_revision=res.revision)
-            except CompactedError:  # pragma: no cover - a fresh snapshot cannot be compacted
-                yield error_line(errors.expired("too old resource version"))
-                return
+            self._watcher = store.watch(prefix, after_revision=res.revision)
+            batch: list[bytes] = []
             for kv in res.items:
                 if self.match is None or self.match(svc.load(kv.value)):
-                    yield event_line(b"ADDED", svc.view(kv.value))
+                    batch.append(event_line(b"ADDED", svc.view(kv.value)))
+                    if len(batch) >= 100:
+                        yield b"".join(batch)
+                        batch = []
             if end_bookmark:
-                yield self._bookmark(res.revision, initial_end=True)
-            revision = res.revision
+                batch.append(self._bookmark(res.revision, initial_end=True))
+            if batch:
+                yield b"".join(batch)
+            self._revision = res.revision
         else:
-            revision = int(rv_raw or 0)
+            self._revision = int(rv_raw or 0)
             try:
-                self._watcher = await self._open_at(prefix, revision)
+                self._watcher = await self._open_at(prefix, self._revision)
             except CompactedError as exc:
                 yield error_line(errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})"))
                 return
@@ -102,34 +104,56 @@ class WatchStream:
                 yield error_line(exc)
                 return
         watcher = self._watcher
+        while watcher.replaying and not self._closed.is_set():
+            try:
+                events = await watcher.next_batch(None)
+            except StopAsyncIteration:
+                return
+            lines = self._lines(events)
+            if lines:
+                yield lines
+
+    def _lines(self, events: list[Any]) -> bytes:
+        out = []
+        for ev in events:
+            self._revision = ev.revision
+            line = self._convert(ev)
+            if line is not None:
+                out.append(line)
+        return b"".join(out)
+
+    async def live(self, emit: Callable[[bytes], bool]) -> None:
+        """The rest of the stream, until the deadline or a close.
+
+        Events are converted and handed to ``emit`` synchronously as the store publishes them
+        (no task wake-up per watcher per event). ``emit(b"")`` only asks whether the client is
+        still there; ``emit`` returning False ends the stream.
+        """
+        watcher = self._watcher
+        if watcher is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = self._started + self.timeout
+
+        def sink(events: list[Any]) -> None:
+            data = self._lines(events)
+            if data and not emit(data):
+                self.close()
+
         try:
+            watcher.set_sink(sink, self._closed.set)
             while not self._closed.is_set():
-                now = loop.time()
-                if now >= deadline:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
                     return
-                wait = min(deadline - now, BOOKMARK_INTERVAL)
                 try:
-                    batch = await watcher.next_batch(timeout=wait)
-                except StopAsyncIteration:
-                    return  # closed by us, by the store, or dropped as too slow
-                if not batch:
-                    if getattr(watcher, "closed_reason", None):
-                        return  # dropped as too slow: the client re-watches from its last RV
-                    if self._closed.is_set():
+                    await asyncio.wait_for(self._closed.wait(), min(BOOKMARK_INTERVAL, remaining))
+                except TimeoutError:
+                    if loop.time() >= deadline:
                         return
-                    if opts.allow_bookmarks and loop.time() < deadline:
-                        yield self._bookmark(max(revision, 0))
-                    else:
-                        yield b""  # idle tick: lets the transport notice a vanished client
-                    continue
-                out: list[bytes] = []
-                for ev in batch:
-                    revision = ev.revision
-                    line = self._convert(ev)
-                    if line is not None:
-                        out.append(line)
-                if out:
-                    yield b"".join(out)
+                    tick = self._bookmark(self._revision) if self.opts.allow_bookmarks else b""
+                    if not emit(tick):
+                        return
         finally:
             watcher.close()
 

@@ -23,8 +23,8 @@ from kapi.storage.interface import Event
 class QueueWatcher:
     """The store's :class:`~kapi.storage.interface.Watcher`."""
 
-    __slots__ = ("_ended", "_limit", "_on_close", "_queue", "_replaying", "_waiter", "after_revision",
-                 "closed_reason", "prefix")
+    __slots__ = ("_ended", "_limit", "_on_close", "_on_end", "_queue", "_replaying", "_sink", "_waiter",
+                 "after_revision", "closed_reason", "prefix")
 
     def __init__(
         self,
@@ -46,11 +46,45 @@ class QueueWatcher:
         self._ended = False
         self._waiter: asyncio.Future[bool] | None = None
         self._on_close = on_close
+        self._sink: Callable[[list[Event]], None] | None = None
+        self._on_end: Callable[[], None] | None = None
 
     # -- consumer side -------------------------------------------------------------------
     @property
     def closed(self) -> bool:
         return self._ended
+
+    @property
+    def replaying(self) -> bool:
+        """True until the events read back from the change log have been queued."""
+        return self._replaying
+
+    def set_sink(self, sink: Callable[[list[Event]], None], on_end: Callable[[], None]) -> None:
+        """Deliver events by calling ``sink`` synchronously as they are published, not by queueing.
+
+        For consumers that can act without yielding (a watch stream writing to a socket): no
+        task wake-up per watcher per event. Events already queued are handed over at once;
+        ``on_end`` is called when the watcher ends for any reason. Only after the replay.
+        """
+        if self._replaying:
+            raise RuntimeError("set_sink before the replay finished")
+        self._sink = sink
+        self._on_end = on_end
+        if self._ended:
+            on_end()
+            return
+        if self._queue:
+            events = list(self._queue)
+            self._queue.clear()
+            self._deliver(events)
+
+    def _deliver(self, events: list[Event]) -> None:
+        sink = self._sink
+        assert sink is not None
+        try:
+            sink(events)
+        except Exception as exc:  # a consumer's failure must never reach the writer
+            self._end(f"watch consumer failed: {exc!r}")
 
     def __aiter__(self) -> QueueWatcher:
         return self
@@ -77,6 +111,16 @@ class QueueWatcher:
     def close(self) -> None:
         self._end(None)
 
+    def interrupt(self) -> None:
+        """Make a pending ``next_batch`` return an empty batch now.
+
+        For consumers that keep one timer of their own (bookmarks, deadlines) instead of
+        passing a timeout to every ``next_batch``, which would arm and cancel a timer per event.
+        """
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(False)
+
     async def _wait(self, timeout: float | None) -> bool:  # noqa: ASYNC109 (a call_later is cheaper)
         """Sleep until woken (True) or ``timeout`` passes (False)."""
         loop = asyncio.get_running_loop()
@@ -99,6 +143,9 @@ class QueueWatcher:
     def push(self, events: list[Event]) -> None:
         """Queue live events (called by the writer; never blocks)."""
         if self._ended:
+            return
+        if self._sink is not None:
+            self._deliver(events)
             return
         self._queue.extend(events)
         if len(self._queue) > self._limit:
@@ -127,6 +174,8 @@ class QueueWatcher:
         self._queue.clear()
         self._wake()
         self._on_close(self)
+        if self._on_end is not None:
+            self._on_end()
 
 
 def _resolve(fut: asyncio.Future[bool], value: bool) -> None:

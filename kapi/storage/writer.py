@@ -4,7 +4,7 @@ Callers enqueue a :class:`WriteOp` and await its future. The writer takes everyt
 (up to ``max_batch``), checks each op against the committed state plus the earlier ops of the
 same batch, assigns consecutive revisions, calls the encoders, commits all resulting log rows in
 one transaction, and only then — synchronously, so nothing can observe a half-applied batch —
-updates the in-memory state, publishes the events and resolves the futures. Nothing is
+resolves the futures, updates the in-memory state and publishes the events. Nothing is
 acknowledged before its commit; a failed commit fails the whole batch and consumes no revision.
 """
 
@@ -178,9 +178,11 @@ class Writer:
             ts = time.time()
             rows: list[LogRow] = [log_row(ev, ts) for ev in batch.events]
             await self._db.append(rows)
-            self._apply(batch)
         self.batches += 1
         self.writes += len(batch.events)
+        # Resolving only schedules the writers' wake-ups, and ``_apply`` below runs before any of
+        # them can: so they still see their write applied, but wake before the (possibly many)
+        # watchers woken by ``_apply``, instead of queueing behind them.
         for fut, result in batch.results:
             if fut.done():  # the caller was cancelled; the write stands regardless
                 continue
@@ -188,3 +190,5 @@ class Writer:
                 fut.set_exception(result)
             else:
                 fut.set_result(result)
+        if batch.events:
+            self._apply(batch)
