@@ -19,6 +19,7 @@ from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
 from kapi.machinery import errors
 from kapi.machinery.selectors import escape_field_value, parse_field_selector
+from kapi.registry.binding import bind_pod
 from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run, validate_write_options
 from kapi.registry.service import ResourceService, WriteResult
 from kapi.registry.strategy import RequestContext
@@ -141,6 +142,10 @@ async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType,
             raise errors.method_not_allowed()
         _require_verb(rt, "create")
         ctx = _context(request, info, options="CreateOptions")
+        if rt.kind == "Binding" and rt.group == "":
+            # a Binding is an action on a pod, not an object that is stored
+            body = await bind_pod(request.app[REGISTRY].core("pods"), ctx, await _body(request), name=None)
+            return _json_response(body, request, status=201)
         fv = _field_validation(request)
         res = await svc.create(ctx, await _body(request, ctx), field_validation=fv)
         return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
@@ -172,6 +177,11 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
     sub = info.subresource
     if rt.namespaced and info.namespace is None:
         raise errors.not_found_path()
+    if method == "POST" and sub == "binding":
+        _require_verb(rt, "create", sub)
+        ctx = _context(request, info, options="CreateOptions")
+        body = await bind_pod(svc, ctx, await _body(request), name=name)
+        return _json_response(body, request, status=201)
     if sub not in (None, "status", "scale", "finalize"):
         raise errors.StatusError(404, "NotFound", f"the server could not find the requested resource "
                                  f"({sub} is not supported yet)", details={})

@@ -402,6 +402,10 @@ class ResourceService:
                                   f"UID in object meta: {old_uid}")
         return await self._write_update(ctx, name, obj, kv)
 
+    async def write_update(self, ctx: RequestContext, name: str, new: Obj, kv: KeyValue) -> WriteResult:
+        """Write ``new`` over the stored ``kv`` with the update hooks (for subresources such as binding)."""
+        return await self._write_update(ctx, name, new, kv)
+
     async def _write_update(self, ctx: RequestContext, name: str, new: Obj, kv: KeyValue) -> WriteResult:
         old = self.load(kv.value)
         if not new["metadata"].get("resourceVersion"):
@@ -473,7 +477,7 @@ class ResourceService:
             self.strategy.default(new)
             self.strategy.prepare_for_update(ctx, new, old)
             return
-        if self.has_status:
+        if self.has_status and ctx.subresource != "binding":
             if "status" in old:
                 new["status"] = copy.deepcopy(old["status"])
             else:
