@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -23,8 +22,12 @@ from kapi.machinery.objectmeta import validate_object_meta, validate_object_meta
 from kapi.machinery.strategicpatch import apply_strategic_merge_patch
 from kapi.registry import managedfields
 from kapi.registry.conversion import CONVERTERS
-from kapi.registry.encoding import encoder_for, list_body, success_status
-from kapi.registry.options import DeleteOptions, ListOptions, decode_continue, encode_continue
+from kapi.registry.deletion import DeletionMixin
+from kapi.registry.encoding import encoder_for, list_body
+from kapi.registry.options import ListOptions, decode_continue, encode_continue
+from kapi.registry.patchtypes import PATCH_APPLY, PATCH_JSON, PATCH_MERGE, PATCH_STRATEGIC
+from kapi.registry.results import WriteResult
+from kapi.registry.scale import ScaleMixin
 from kapi.registry.strategies import name_rule, strategy_for, supported_field_selectors
 from kapi.registry.strategy import RequestContext
 from kapi.storage.interface import (
@@ -43,31 +46,12 @@ if TYPE_CHECKING:
 
 Obj = dict[str, Any]
 
-PATCH_JSON = "application/json-patch+json"
-PATCH_MERGE = "application/merge-patch+json"
-PATCH_STRATEGIC = "application/strategic-merge-patch+json"
-PATCH_APPLY = "application/apply-patch+yaml"
 
 _MAX_CAS_RETRIES = 16
 _GENERATE_NAME_RETRIES = 8
-# upstream's ``ReturnDeletedObject``: these answer a delete with the object, the rest with a Status
-_RETURNS_DELETED_OBJECT = frozenset({
-    "core/pods", "core/services", "core/namespaces", "core/persistentvolumeclaims", "core/persistentvolumes",
-    "core/podtemplates", "core/resourcequotas", "core/serviceaccounts",
-    "storage.k8s.io/csidrivers", "storage.k8s.io/csinodes", "storage.k8s.io/storageclasses",
-    "storage.k8s.io/volumeattachments", "storage.k8s.io/volumeattributesclasses"})
-_GRACEFUL = frozenset({"core/pods"})
-_IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
-@dataclass(slots=True)
-class WriteResult:
-    body: bytes
-    code: int = 200
-    obj: Obj | None = None
-
-
-class ResourceService:
+class ResourceService(DeletionMixin, ScaleMixin):
     """All verbs of one ``ResourceType``."""
 
     def __init__(self, rt: ResourceType, registry: Registry) -> None:
@@ -584,202 +568,6 @@ class ResourceService:
             return apply_strategic_merge_patch(current, patch, self.schema)
         raise errors.unsupported_media_type(patch_type)
 
-    # --- delete ----------------------------------------------------------------------------------
-    async def delete(self, ctx: RequestContext, name: str, opts: DeleteOptions) -> WriteResult:
-        for _attempt in range(_MAX_CAS_RETRIES):
-            kv = await self.store.get(self.key(ctx.namespace, name))
-            if kv is None:
-                raise self._not_found(name)
-            obj = self.load(kv.value)
-            m = obj["metadata"]
-            if opts.precondition_uid is not None and opts.precondition_uid != m.get("uid"):
-                raise errors.conflict(self.rt.group, self.rt.plural, name,
-                                      f"the UID in the precondition ({opts.precondition_uid}) does not match the "
-                                      f"UID in record ({m.get('uid')}). The object might have been deleted and "
-                                      f"then recreated")
-            if opts.precondition_rv is not None and opts.precondition_rv != m.get("resourceVersion"):
-                raise errors.conflict(self.rt.group, self.rt.plural, name,
-                                      f"the ResourceVersion in the precondition ({opts.precondition_rv}) does not "
-                                      f"match the ResourceVersion in record ({m.get('resourceVersion')}). The "
-                                      f"object might have been modified")
-            if self.key_name == "core/namespaces" and name in _IMMORTAL_NAMESPACES:
-                raise errors.forbidden("", "namespaces", name, "this namespace may not be deleted")
-            try:
-                return await self._delete_once(ctx, obj, kv, opts)
-            except ConflictError:
-                continue
-        raise self._conflict(name)
-
-    async def _delete_once(self, ctx: RequestContext, obj: Obj, kv: KeyValue, opts: DeleteOptions) -> WriteResult:
-        pending = self._pending_finalizers(obj, opts)
-        grace = self._grace_period(obj, opts)
-        if pending or grace or self._spec_blocks_delete(obj):
-            new = copy.deepcopy(obj)
-            nm = new["metadata"]
-            if pending:
-                nm["finalizers"] = pending
-            if grace:
-                current_grace = nm.get("deletionGracePeriodSeconds")
-                if current_grace is not None and current_grace <= grace:
-                    return WriteResult(self.view(kv.value), 200, obj)  # already terminating, no shorter
-                deadline = meta.parse_rfc3339(ctx.now).timestamp() + grace
-                nm["deletionTimestamp"] = _format_ts(deadline)
-                nm["deletionGracePeriodSeconds"] = grace
-            elif not nm.get("deletionTimestamp"):
-                nm["deletionTimestamp"] = ctx.now
-                nm["deletionGracePeriodSeconds"] = 0
-            if not obj["metadata"].get("deletionTimestamp") and nm.get("generation", 0) > 0:
-                nm["generation"] += 1  # upstream's BeforeDelete: the deletion is a change of intent
-            self.strategy_on_terminate(new)
-            if meta.semantically_equal(new, obj):
-                return WriteResult(self.view(kv.value), 200, obj)
-            if ctx.dry_run:
-                return WriteResult(orjson.dumps(new), 200, new)
-            written = await self.store.update(kv.key, encoder_for(new), expected_revision=kv.revision)
-            await self.reg.after_write(self, obj, new)
-            return WriteResult(written.value, 200, new)
-        if ctx.dry_run:
-            return self._deleted_result(obj, orjson.dumps(obj))
-        return await self._finish_delete(ctx, obj, kv)
-
-    def strategy_on_terminate(self, obj: Obj) -> None:
-        hook = getattr(self.strategy, "on_terminate", None)
-        if hook is not None:
-            hook(obj)
-
-    async def _finish_delete(self, ctx: RequestContext, obj: Obj, kv: KeyValue) -> WriteResult:
-        try:
-            tomb = await self.store.delete(kv.key, encoder_for(obj), expected_revision=kv.revision)
-        except KeyNotFoundError:
-            raise self._not_found(obj["metadata"]["name"]) from None
-        await self.strategy.release(ctx, obj)
-        await self.reg.after_write(self, obj, None)
-        return self._deleted_result(obj, tomb.value)
-
-    def _deleted_result(self, obj: Obj, body: bytes) -> WriteResult:
-        if self.key_name in _RETURNS_DELETED_OBJECT:
-            return WriteResult(body, 200, obj)
-        m = obj["metadata"]
-        return WriteResult(success_status(m["name"], self.rt.group, self.rt.plural, m.get("uid", "")), 200, obj)
-
-    def _pending_finalizers(self, obj: Obj, opts: DeleteOptions) -> list[str]:
-        finalizers = list(obj["metadata"].get("finalizers") or [])
-        policy = opts.propagation_policy
-        if policy is None and opts.orphan_dependents is not None:
-            policy = "Orphan" if opts.orphan_dependents else "Background"
-        # orphan/foreground need the garbage collector to finish them; only ask for it when it runs
-        if self.reg.garbage_collector_running:
-            if policy == "Orphan" and "orphan" not in finalizers:
-                finalizers.append("orphan")
-            elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
-                finalizers.append("foregroundDeletion")
-        return finalizers
-
-    def _spec_blocks_delete(self, obj: Obj) -> bool:
-        """Namespaces stay until their ``spec.finalizers`` are cleared through ``/finalize``."""
-        return self.key_name == "core/namespaces" and bool((obj.get("spec") or {}).get("finalizers"))
-
-    def _grace_period(self, obj: Obj, opts: DeleteOptions) -> int:
-        if self.key_name not in _GRACEFUL:
-            return 0
-        spec = obj.get("spec") or {}
-        if not spec.get("nodeName"):
-            return 0  # never scheduled: nothing to stop
-        phase = (obj.get("status") or {}).get("phase")
-        if phase in ("Succeeded", "Failed"):
-            return 0
-        grace = opts.grace_period_seconds
-        if grace is None:
-            grace = spec.get("terminationGracePeriodSeconds", 30)
-        return max(int(grace), 0)
-
-    async def delete_collection(self, ctx: RequestContext, list_opts: ListOptions, opts: DeleteOptions) -> bytes:
-        items, _revision, _token, _ = await self.list_items(ctx.namespace, ListOptions(
-            label_selector=list_opts.label_selector, field_selector=list_opts.field_selector))
-        deleted: list[bytes] = []
-        for kv in items:
-            obj = self.load(kv.value)
-            sub_ctx = RequestContext(namespace=obj["metadata"].get("namespace"), dry_run=ctx.dry_run,
-                                     field_manager=ctx.field_manager, now=ctx.now, warnings=ctx.warnings,
-                                     services=ctx.services)
-            try:
-                res = await self.delete(sub_ctx, obj["metadata"]["name"], opts)
-            except StatusError as exc:
-                if exc.code == 404:
-                    continue
-                raise
-            deleted.append(orjson.dumps(res.obj) if res.obj is not None else kv.value)
-        return list_body(self.rt.list_kind, self.rt.api_version, self.store.current_revision, deleted)
-
-    # --- scale subresource -------------------------------------------------------------------------
-    async def get_scale(self, namespace: str | None, name: str) -> Obj:
-        obj = await self.get_obj(namespace, name)
-        return self._scale_of(obj)
-
-    def _scale_of(self, obj: Obj) -> Obj:
-        m = obj["metadata"]
-        spec, status = obj.get("spec") or {}, obj.get("status") or {}
-        selector = spec.get("selector")
-        if isinstance(selector, dict) and ("matchLabels" in selector or "matchExpressions" in selector):
-            sel = meta.label_selector_string(selector)
-        elif isinstance(selector, dict):
-            sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        else:
-            sel = status.get("selector", "") if isinstance(status.get("selector"), str) else ""
-        scale_meta = {k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                      if k in m}
-        return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
-                "spec": {"replicas": spec.get("replicas", 0)},
-                "status": {"replicas": status.get("replicas", 0), "selector": sel}}
-
-    async def update_scale(self, ctx: RequestContext, name: str, scale: Any, *, patch_type: str | None = None,
-                           field_validation: str | None = None) -> Obj:
-        for _attempt in range(_MAX_CAS_RETRIES):
-            kv = await self.get_kv(ctx.namespace, name)
-            obj = self.load(kv.value)
-            current_scale = self._scale_of(obj)
-            if patch_type is not None:
-                if patch_type == PATCH_STRATEGIC:
-                    patch_type = PATCH_MERGE  # Scale has no merge keys
-                new_scale = self._apply_patch(ctx, current_scale, patch_type, scale)
-            else:
-                new_scale = scale
-            new_scale = self.check_body(ctx, new_scale, field_validation=field_validation,
-                                        expect_kind="Scale", expect_api_version="autoscaling/v1")
-            sm = new_scale.get("metadata") or {}
-            if sm.get("name") not in (None, "", name):
-                raise errors.bad_request(f"the name of the object ({sm['name']}) does not match the name on "
-                                         f"the URL ({name})")
-            want_rv = sm.get("resourceVersion")
-            if want_rv and want_rv != str(kv.revision):
-                raise self._conflict(name)
-            replicas = (new_scale.get("spec") or {}).get("replicas", 0)
-            if not isinstance(replicas, int) or replicas < 0:
-                raise errors.invalid("autoscaling", "Scale", name, [
-                    FieldError("Invalid", "spec.replicas", "must be greater than or equal to 0", value=replicas)])
-            new = copy.deepcopy(obj)
-            new.setdefault("spec", {})["replicas"] = replicas
-            sub_ctx = RequestContext(namespace=ctx.namespace, dry_run=ctx.dry_run, field_manager=ctx.field_manager,
-                                     now=ctx.now, warnings=ctx.warnings, services=ctx.services)
-            try:
-                res = await self._write_update(sub_ctx, name, new, kv)
-            except StatusError as exc:
-                if exc.reason == "Conflict" and not want_rv:
-                    continue
-                raise
-            assert res.obj is not None
-            out = self._scale_of(res.obj)
-            if not ctx.dry_run:
-                out["metadata"]["resourceVersion"] = orjson.loads(res.body)["metadata"]["resourceVersion"]
-            return out
-        raise self._conflict(name)
-
-    # --- status patch ------------------------------------------------------------------------------
-    async def patch_status(self, ctx: RequestContext, name: str, patch_type: str, patch: Any, *,
-                           field_validation: str | None = None) -> WriteResult:
-        return await self.patch(ctx, name, patch_type, patch, field_validation=field_validation)
-
-
 def go_map(value: Any) -> str:
     """Go's ``%+v`` of a decoded JSON value, which upstream prints for a bad patch."""
     if isinstance(value, dict):
@@ -813,11 +601,6 @@ def _patch_has_no_rv(patch: Any) -> bool:
         return not (patch.get("metadata") or {}).get("resourceVersion") if isinstance(patch.get("metadata"), dict) \
             else True
     return True
-
-
-def _format_ts(epoch: float) -> str:
-    from datetime import UTC, datetime
-    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 __all__ = [
