@@ -7,6 +7,7 @@ kubectl matching the server's minor version (1.33); versioned binaries can be pa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -52,7 +53,7 @@ def kubectl(kubectl_env: dict[str, str]) -> Iterator[Kubectl]:
 def kns(kubectl: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace for one test, deleted afterwards."""
     name = "k-" + request.node.name.lower().replace("_", "-").replace("[", "-").replace("]", "")[:40].strip("-")
-    doc = '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "%s"}}' % name
+    doc = json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     kubectl("create", "--validate=false", "-f", "-", input=doc)
     yield name
 
