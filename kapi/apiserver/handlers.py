@@ -18,9 +18,17 @@ from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, duplicate_fi
 from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
 from kapi.machinery import errors
+from kapi.machinery.errors import FieldError
 from kapi.machinery.selectors import escape_field_value, parse_field_selector
 from kapi.registry.binding import bind_pod
-from kapi.registry.options import DeleteOptions, ListOptions, parse_dry_run, validate_write_options
+from kapi.registry.options import (
+    DeleteOptions,
+    ListOptions,
+    options_invalid,
+    parse_bool,
+    parse_dry_run,
+    validate_write_options,
+)
 from kapi.registry.service import ResourceService, WriteResult
 from kapi.registry.strategy import RequestContext
 from kapi.registry.types import ResourceType
@@ -61,6 +69,8 @@ def _context(request: web.Request, info: RequestInfo, *, options: str, subresour
     dry_run = q.getall("dryRun", [])
     if options == "DeleteOptions":
         parse_dry_run(dry_run)
+    elif apply and not manager:
+        raise options_invalid("PatchOptions", [FieldError("Required", "fieldManager", "is required for apply patch")])
     else:
         validate_write_options(options, dry_run=dry_run, field_manager=manager,
                                field_validation=q.get("fieldValidation"),
@@ -215,8 +225,8 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         if sub == "scale":
             out = await svc.update_scale(ctx, name, body, patch_type=ctype, field_validation=fv)
             return _json_response(orjson.dumps(out), request, warnings=ctx.warnings)
-        force = request.query.get("force")
-        res = await svc.patch(ctx, name, ctype, body, field_validation=fv, force=bool(force))
+        res = await svc.patch(ctx, name, ctype, body, field_validation=fv,
+                              force=parse_bool(request.query.get("force")))
         return _write_response(request, res, ctx)
     if method == "DELETE":
         if sub is not None:

@@ -69,8 +69,9 @@ class ScaleMixin:
                     FieldError("Invalid", "spec.replicas", "must be greater than or equal to 0", value=replicas)])
             new = copy.deepcopy(obj)
             new.setdefault("spec", {})["replicas"] = replicas
-            sub_ctx = RequestContext(namespace=ctx.namespace, dry_run=ctx.dry_run, field_manager=ctx.field_manager,
-                                     now=ctx.now, warnings=ctx.warnings, services=ctx.services)
+            sub_ctx = RequestContext(namespace=ctx.namespace, subresource="scale", dry_run=ctx.dry_run,
+                                     field_manager=ctx.field_manager, now=ctx.now, warnings=ctx.warnings,
+                                     services=ctx.services)
             try:
                 res = await self._write_update(sub_ctx, name, new, kv)
             except StatusError as exc:

@@ -21,6 +21,7 @@ from kapi.machinery.mergepatch import apply_merge_patch
 from kapi.machinery.objectmeta import validate_object_meta, validate_object_meta_update
 from kapi.machinery.strategicpatch import apply_strategic_merge_patch
 from kapi.registry import managedfields
+from kapi.registry.apply import apply_patch
 from kapi.registry.conversion import CONVERTERS
 from kapi.registry.deletion import DeletionMixin
 from kapi.registry.encoding import encoder_for, list_body
@@ -288,8 +289,9 @@ class ResourceService(DeletionMixin, ScaleMixin):
             await self.reg.admit_namespace(ns or "", creating=f'{what} "{m["name"]}"' if m.get("name") else what)
         if not m.get("name") and not generated:
             raise self._invalid("", [FieldError("Required", "metadata.name", "name or generateName is required")])
-        managedfields.record(obj, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
-                             api_version=self.rt.api_version, now=ctx.now, old=None)
+        if not ctx.managed_fields_done:
+            managedfields.record(obj, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
+                                 api_version=self.rt.api_version, now=ctx.now, old=None)
         for attempt in range(_GENERATE_NAME_RETRIES if generated else 1):
             if generated and attempt:
                 m["name"] = meta.generate_name(str(m["generateName"]))
@@ -398,9 +400,10 @@ class ResourceService(DeletionMixin, ScaleMixin):
         errs = self._validate_update(ctx, new, old)
         if errs:
             raise self._invalid(name, errs)
-        managedfields.record(new, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
-                             api_version=self.rt.api_version, now=ctx.now, old=old,
-                             subresource=ctx.subresource or "")
+        if not ctx.managed_fields_done:
+            managedfields.record(new, self.schema, manager=ctx.field_manager or "unknown", operation="Update",
+                                 api_version=self.rt.api_version, now=ctx.now, old=old,
+                                 subresource=ctx.subresource or "")
         if meta.semantically_equal(new, old):
             return WriteResult(self.view(kv.value), 200, old)
         om, nm = old["metadata"], new["metadata"]
@@ -510,9 +513,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
     async def patch(self, ctx: RequestContext, name: str, patch_type: str, patch: Any, *,
                     field_validation: str | None = None, force: bool = False) -> WriteResult:
         if patch_type == PATCH_APPLY:
-            raise StatusError(415, "UnsupportedMediaType",
-                              "the body of the request was in an unknown format - server-side apply is not "
-                              "supported yet: application/apply-patch+yaml")
+            return await apply_patch(self, ctx, name, patch, force=force, field_validation=field_validation)
         for _attempt in range(_MAX_CAS_RETRIES):
             kv = await self.store.get(self.key(ctx.namespace, name))
             if kv is None:

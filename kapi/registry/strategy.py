@@ -33,6 +33,7 @@ class RequestContext:
     now: str = ""  # RFC 3339 timestamp of the request, seconds precision
     warnings: list[str] = field(default_factory=list)
     duplicate_fields: list[str] = field(default_factory=list)  # repeated JSON keys, for fieldValidation
+    managed_fields_done: bool = False  # server-side apply has already set managedFields
     services: Any = None  # registry-level helpers (allocators, lookups) for allocate/release
 
 

@@ -321,12 +321,13 @@ def test_unsupported_media_type_on_patch(raw: Raw, ns: str) -> None:
     assert raw.ok("GET", f"{cms(ns)}/pt")["data"] == {"k": "v"}
 
 
-def test_apply_patch_is_refused_for_now(raw: Raw, ns: str) -> None:
-    """Server-side apply is out of scope: the issue asks for 415 on apply patches for now."""
+def test_apply_patch_over_another_managers_field_is_a_conflict(raw: Raw, ns: str) -> None:
+    """Server-side apply refuses to take a field another manager set (409 FieldManagerConflict)."""
     raw.create(cms(ns), cm_body("ssa"))
     r = raw.patch(f"{cms(ns)}/ssa", cm_body("ssa", {"k": "applied"}), ctype=APPLY,
                   params={"fieldManager": "test"})
-    assert_status(r, 415, "UnsupportedMediaType")
+    st_ = assert_status(r, 409, "Conflict")
+    assert st_["details"]["causes"][0]["reason"] == "FieldManagerConflict"
     assert raw.ok("GET", f"{cms(ns)}/ssa")["data"] == {"k": "v"}
 
 
