@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import yaml
 
+from kapi.apiserver import protobuf_bodies
 from kapi.machinery import errors
 
 MAX_BODY = 3 * 1024 * 1024  # upstream's request body limit for writes
@@ -65,7 +66,7 @@ def duplicate_fields(raw: bytes) -> tuple[Any, list[str]]:
 
 
 def decode_body(raw: bytes, content_type: str) -> Any:
-    """JSON or YAML into Python values; 400 for malformed input, 415 for unknown media types."""
+    """JSON, YAML or protobuf into Python values; 400 for malformed input, 415 for unknown media types."""
     mt = media_type(content_type)
     if mt in ("", JSON, "application/json-patch+json", "application/merge-patch+json",
               "application/strategic-merge-patch+json", "*/*"):
@@ -78,10 +79,7 @@ def decode_body(raw: bytes, content_type: str) -> Any:
     if mt in _YAML_TYPES:
         return _decode_yaml(raw)
     if mt == PROTOBUF:
-        raise errors.StatusError(415, "UnsupportedMediaType",
-                                 f'the body of the request was in an unknown format - accepted media types include: '
-                                 f'application/json, application/yaml; got "{mt}" (protobuf bodies are not '
-                                 f'supported yet)')
+        return protobuf_bodies.decode(raw)
     raise errors.unsupported_media_type(mt)
 
 
