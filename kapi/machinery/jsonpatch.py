@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -34,7 +36,7 @@ import orjson
 from kapi.machinery.errors import StatusError, bad_request, request_entity_too_large
 from kapi.machinery.mergepatch import copy_json, json_equal, too_deep
 
-__all__ = ["MAX_COPY_BYTES", "MAX_JSON_PATCH_OPERATIONS", "apply_json_patch", "json_patch_failed"]
+__all__ = ["MAX_COPY_BYTES", "MAX_JSON_PATCH_OPERATIONS", "apply_json_patch", "go_json_kind", "json_patch_failed"]
 
 MAX_JSON_PATCH_OPERATIONS = 10_000
 MAX_COPY_BYTES = 3 * 1024 * 1024
@@ -55,7 +57,8 @@ def json_patch_failed(reason: str) -> StatusError:
     return StatusError(422, "Invalid", _GENERIC_422, details={"causes": [{"message": reason}]})
 
 
-def _go_json_kind(value: Any) -> str:
+def go_json_kind(value: Any) -> str:
+    """encoding/json's name for a decoded value's JSON type (``json: cannot unmarshal <kind> ...``)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -71,6 +74,16 @@ def _go_json_kind(value: Any) -> str:
 
 def _missing(op: str, what: str, path: str) -> str:
     return f"{op} operation does not apply: doc is missing {what}: {path}: {_MISSING}"
+
+
+@contextmanager
+def _prefixed(context: str) -> Iterator[None]:
+    """Re-raise a :class:`_PatchError` from the block as ``<context>: <its message>`` (how
+    evanphx/json-patch wraps the errors of its steps)."""
+    try:
+        yield
+    except _PatchError as e:
+        raise _PatchError(f"{context}: {e}") from None
 
 
 # --- JSON pointers -----------------------------------------------------------------------------
@@ -139,10 +152,8 @@ def _add(container: dict[str, Any] | list[Any], key: str, value: Any) -> None:
     if key == "-":
         container.append(value)
         return
-    try:
+    with _prefixed(f"value was not a proper array index: '{key}'"):
         idx = _parse_index(key)
-    except _PatchError as e:
-        raise _PatchError(f"value was not a proper array index: '{key}': {e}") from None
     size = len(container) + 1
     if idx >= size or idx < -size:
         raise _PatchError(f"Unable to access invalid index: {idx}: {_INVALID_INDEX}")
@@ -177,20 +188,18 @@ class _Op:
         if value is None:
             raise _PatchError(missing)
         if not isinstance(value, str):
-            raise _PatchError(f"json: cannot unmarshal {_go_json_kind(value)} into Go value of type string")
+            raise _PatchError(f"json: cannot unmarshal {go_json_kind(value)} into Go value of type string")
         return value
 
     def path(self, op: str) -> str:
-        try:
-            return self._string("path", f"operation missing path field: {_MISSING}")
-        except _PatchError as e:
-            raise _PatchError(f"{op} operation failed to decode path: {e}") from None
+        with _prefixed(f"{op} operation failed to decode path"):
+            path = self._string("path", f"operation missing path field: {_MISSING}")
+        return path
 
     def from_(self, op: str) -> str:
-        try:
-            return self._string("from", f"operation, missing from field: {_MISSING}")
-        except _PatchError as e:
-            raise _PatchError(f"{op} operation failed to decode from: {e}") from None
+        with _prefixed(f"{op} operation failed to decode from"):
+            source = self._string("from", f"operation, missing from field: {_MISSING}")
+        return source
 
     def value(self) -> Any:
         return copy_json(self.raw.get("value"))
@@ -208,25 +217,24 @@ class _Applier:
             raise _PatchError(f"Unexpected kind: {kind}")
         handler(self, op)
 
-    def add(self, op: _Op) -> None:
-        path = op.path("add")
+    def _parent(self, path: str, missing: str) -> tuple[dict[str, Any] | list[Any], str]:
+        """:func:`_find_container` of ``path``; ``missing`` is the error when there is none."""
         found = _find_container(self.root, path)
         if found is None:
-            raise _PatchError(f'add operation does not apply: doc is missing path: "{path}": {_MISSING}')
-        try:
-            _add(found[0], found[1], op.value())
-        except _PatchError as e:
-            raise _PatchError(f"error in add for path: '{path}': {e}") from None
+            raise _PatchError(missing)
+        return found
+
+    def add(self, op: _Op) -> None:
+        path = op.path("add")
+        container, key = self._parent(path, _missing("add", "path", f'"{path}"'))
+        with _prefixed(f"error in add for path: '{path}'"):
+            _add(container, key, op.value())
 
     def remove(self, op: _Op) -> None:
         path = op.path("remove")
-        found = _find_container(self.root, path)
-        if found is None:
-            raise _PatchError(f'remove operation does not apply: doc is missing path: "{path}": {_MISSING}')
-        try:
-            _remove(*found)
-        except _PatchError as e:
-            raise _PatchError(f"error in remove for path: '{path}': {e}") from None
+        container, key = self._parent(path, _missing("remove", "path", f'"{path}"'))
+        with _prefixed(f"error in remove for path: '{path}'"):
+            _remove(container, key)
 
     def replace(self, op: _Op) -> None:
         path = op.path("replace")
@@ -236,10 +244,7 @@ class _Applier:
                 raise _PatchError("replace operation value must be object or array")
             self.root = value
             return
-        found = _find_container(self.root, path)
-        if found is None:
-            raise _PatchError(f"replace operation does not apply: doc is missing path: {path}: {_MISSING}")
-        container, key = found
+        container, key = self._parent(path, _missing("replace", "path", path))
         if isinstance(container, dict):
             container[key] = op.value()
             return
@@ -252,47 +257,30 @@ class _Applier:
 
     def move(self, op: _Op) -> None:
         source = op.from_("move")
-        found = _find_container(self.root, source)
-        if found is None:
-            raise _PatchError(_missing("move", "from path", source))
-        container, key = found
-        try:
+        container, key = self._parent(source, _missing("move", "from path", source))
+        with _prefixed(f"error in move for path: '{key}'"):
             value = _remove(container, key)
-        except _PatchError as e:
-            raise _PatchError(f"error in move for path: '{key}': {e}") from None
         path = op.path("move")
-        target = _find_container(self.root, path)
-        if target is None:
-            raise _PatchError(_missing("move", "destination path", path))
-        try:
-            _add(target[0], target[1], value)
-        except _PatchError as e:
-            raise _PatchError(f"error in move for path: '{path}': {e}") from None
+        container, key = self._parent(path, _missing("move", "destination path", path))
+        with _prefixed(f"error in move for path: '{path}'"):
+            _add(container, key, value)
 
     def copy(self, op: _Op) -> None:
         source = op.from_("copy")
-        found = _find_container(self.root, source)
-        if found is None:
-            raise _PatchError(_missing("copy", "from path", source))
-        try:
-            present, value = _get(*found)
-        except _PatchError as e:
-            raise _PatchError(f"error in copy for from: '{source}': {e}") from None
+        container, key = self._parent(source, _missing("copy", "from path", source))
+        with _prefixed(f"error in copy for from: '{source}'"):
+            present, value = _get(container, key)
         if not present:
             raise _PatchError(_missing("copy", "from path", source))
         path = op.path("copy")
-        target = _find_container(self.root, path)
-        if target is None:
-            raise _PatchError(_missing("copy", "destination path", path))
+        container, key = self._parent(path, _missing("copy", "destination path", path))
         self.copied += _serialized_size(value)
         if self.copied > MAX_COPY_BYTES:
             raise _PatchError(
                 "Unable to complete the copy, the accumulated size increase of copy is "
                 f"{self.copied}, exceeding the limit {MAX_COPY_BYTES}")
-        try:
-            _add(target[0], target[1], copy_json(value))
-        except _PatchError as e:
-            raise _PatchError(f"error while adding value during copy: {e}") from None
+        with _prefixed("error while adding value during copy"):
+            _add(container, key, copy_json(value))
 
     def test(self, op: _Op) -> None:
         path = op.path("test")
@@ -302,13 +290,9 @@ class _Applier:
             if has_value and json_equal(self.root, expected):
                 return
             raise _PatchError(f"testing value {path} failed: test failed")
-        found = _find_container(self.root, path)
-        if found is None:
-            raise _PatchError(f"test operation does not apply: is missing path: {path}: {_MISSING}")
-        try:
-            _, actual = _get(*found)
-        except _PatchError as e:
-            raise _PatchError(f"error in test for path: '{path}': {e}") from None
+        container, key = self._parent(path, f"test operation does not apply: is missing path: {path}: {_MISSING}")
+        with _prefixed(f"error in test for path: '{path}'"):
+            _, actual = _get(container, key)
         if actual is None:
             if not has_value:
                 return
@@ -344,11 +328,11 @@ def apply_json_patch(doc: Any, ops: Any) -> Any:
         return copy_json(doc)
     if not isinstance(ops, list):
         raise bad_request(
-            f"json: cannot unmarshal {_go_json_kind(ops)} into Go value of type jsonpatch.Patch")
+            f"json: cannot unmarshal {go_json_kind(ops)} into Go value of type jsonpatch.Patch")
     for op in ops:
         if op is not None and not isinstance(op, dict):
             raise bad_request(
-                f"json: cannot unmarshal {_go_json_kind(op)} into Go value of type jsonpatch.Operation")
+                f"json: cannot unmarshal {go_json_kind(op)} into Go value of type jsonpatch.Operation")
     if len(ops) > MAX_JSON_PATCH_OPERATIONS:
         raise request_entity_too_large(
             f"Request entity too large: The allowed maximum operations in a JSON patch is "

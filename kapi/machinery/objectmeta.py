@@ -15,7 +15,7 @@ Metadata is expected to have passed the decode-time type check
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,8 @@ __all__ = [
     "TOTAL_ANNOTATION_SIZE_LIMIT_B",
     "GoValue",
     "annotations_size",
+    "go_quote",
+    "go_string_slice",
     "validate_annotations",
     "validate_common_object_meta",
     "validate_field_manager",
@@ -92,7 +94,7 @@ class GoValue:
 # --- Go renderings ---------------------------------------------------------------------------
 
 
-def _go_quote(value: str) -> str:
+def go_quote(value: str) -> str:
     """Go's ``%q``/``strconv.Quote`` for the common cases (ASCII escapes, printable Unicode kept)."""
     out = ['"']
     for ch in value:
@@ -116,9 +118,11 @@ def _go_quote(value: str) -> str:
     return "".join(out)
 
 
-def _go_string_slice(values: Iterable[Any]) -> GoValue:
-    """``[]string{"a", "b"}``."""
-    return GoValue("[]string{" + ", ".join(_go_quote(str(v)) for v in values) + "}")
+def go_string_slice(values: Any) -> GoValue:
+    """``[]string{"a", "b"}`` for a list, ``[]string(nil)`` for anything else."""
+    if not isinstance(values, list):
+        return GoValue("[]string(nil)")
+    return GoValue("[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}")
 
 
 def _go_bool_ptr(value: Any) -> str:
@@ -132,10 +136,10 @@ def _go_owner_reference(ref: Any) -> str:
         ref = {}
     return (
         "v1.OwnerReference{"
-        f"APIVersion:{_go_quote(_str(ref.get('apiVersion')))}, "
-        f"Kind:{_go_quote(_str(ref.get('kind')))}, "
-        f"Name:{_go_quote(_str(ref.get('name')))}, "
-        f"UID:{_go_quote(_str(ref.get('uid')))}, "
+        f"APIVersion:{go_quote(_str(ref.get('apiVersion')))}, "
+        f"Kind:{go_quote(_str(ref.get('kind')))}, "
+        f"Name:{go_quote(_str(ref.get('name')))}, "
+        f"UID:{go_quote(_str(ref.get('uid')))}, "
         f"Controller:{_go_bool_ptr(ref.get('controller'))}, "
         f"BlockOwnerDeletion:{_go_bool_ptr(ref.get('blockOwnerDeletion'))}"
         "}"
@@ -328,7 +332,7 @@ def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
                 path,
                 f"finalizer {FINALIZER_ORPHAN_DEPENDENTS} and {FINALIZER_DELETE_DEPENDENTS} "
                 "cannot be both set",
-                _go_string_slice(strings),
+                go_string_slice(strings),
             )
         )
     return errs
@@ -353,7 +357,7 @@ def validate_no_new_finalizers(new: Any, old: Any, path: str) -> list[FieldError
                 "Forbidden",
                 path,
                 "no new finalizers can be added if the object is being deleted, found new finalizers "
-                + _go_string_slice(extra).text,
+                + go_string_slice(extra).text,
             )
         ]
     return []
@@ -407,6 +411,21 @@ def validate_immutable_field(new: Any, old: Any, path: str, *, shown: Any = None
 # --- ObjectMeta ------------------------------------------------------------------------------
 
 
+def _validate_meta_members(
+    meta: dict[str, Any], path: str, *, finalizers: bool, kube_finalizers: bool
+) -> list[FieldError]:
+    """The checks create and update share, in upstream's order (finalizer names only on create)."""
+    errs = validate_labels(meta.get("labels"), path + ".labels")
+    errs.extend(validate_annotations(meta.get("annotations"), path + ".annotations"))
+    errs.extend(validate_owner_references(meta.get("ownerReferences"), path + ".ownerReferences"))
+    if finalizers:
+        errs.extend(validate_finalizers(meta.get("finalizers"), path + ".finalizers"))
+    errs.extend(validate_managed_fields(meta.get("managedFields"), path + ".managedFields"))
+    if kube_finalizers:
+        errs.extend(_kube_finalizer_errors(meta.get("finalizers"), path + ".finalizers"))
+    return errs
+
+
 def validate_object_meta(
     meta: dict[str, Any],
     *,
@@ -448,13 +467,7 @@ def validate_object_meta(
     elif namespace:
         errs.append(FieldError("Forbidden", path + ".namespace", "not allowed on this type"))
     errs.extend(validate_nonnegative_field(_int(meta.get("generation")), path + ".generation"))
-    errs.extend(validate_labels(meta.get("labels"), path + ".labels"))
-    errs.extend(validate_annotations(meta.get("annotations"), path + ".annotations"))
-    errs.extend(validate_owner_references(meta.get("ownerReferences"), path + ".ownerReferences"))
-    errs.extend(validate_finalizers(meta.get("finalizers"), path + ".finalizers"))
-    errs.extend(validate_managed_fields(meta.get("managedFields"), path + ".managedFields"))
-    if kube_finalizers:
-        errs.extend(_kube_finalizer_errors(meta.get("finalizers"), path + ".finalizers"))
+    errs.extend(_validate_meta_members(meta, path, finalizers=True, kube_finalizers=kube_finalizers))
     return errs
 
 
@@ -537,12 +550,7 @@ def validate_object_meta_update(
                 new_grace if isinstance(new_grace, int) else None,
             )
         )
-    errs.extend(validate_labels(new.get("labels"), path + ".labels"))
-    errs.extend(validate_annotations(new.get("annotations"), path + ".annotations"))
-    errs.extend(validate_owner_references(new.get("ownerReferences"), path + ".ownerReferences"))
-    errs.extend(validate_managed_fields(new.get("managedFields"), path + ".managedFields"))
-    if kube_finalizers:
-        errs.extend(_kube_finalizer_errors(new.get("finalizers"), path + ".finalizers"))
+    errs.extend(_validate_meta_members(new, path, finalizers=False, kube_finalizers=kube_finalizers))
     return errs
 
 

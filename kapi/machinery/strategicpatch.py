@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from kapi.machinery.errors import StatusError, bad_request
-from kapi.machinery.jsonpatch import json_patch_failed
+from kapi.machinery.jsonpatch import go_json_kind, json_patch_failed
 from kapi.machinery.mergepatch import copy_json, json_equal, too_deep
 from kapi.machinery.schema import SchemaNode
 
@@ -112,22 +112,6 @@ def _go(value: Any) -> str:
     return str(value)
 
 
-def _go_type(value: Any) -> str:
-    if value is None:
-        return "%!s(<nil>)"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    return type(value).__name__
-
-
 def _bad_arg_type(expected: str, actual: Any) -> StatusError:
     return _unclassified(f"expected a {expected}, but received a {_go_type(actual)}")
 
@@ -155,6 +139,16 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "nil"
+
+
+_GO_TYPES = {"map": _MAP_T, "slice": _SLICE_T, "bool": "bool", "float64": "float64", "string": "string"}
+
+
+def _go_type(value: Any) -> str:
+    """How upstream's messages name a decoded value's type (``%T``, or ``%!s(<nil>)`` for nil)."""
+    if value is None:
+        return "%!s(<nil>)"
+    return _GO_TYPES.get(_kind(value)) or type(value).__name__
 
 
 def _hkey(value: Any) -> Any:
@@ -243,6 +237,13 @@ def _clean_map(value: dict[str, Any]) -> dict[str, Any]:
     """Like :func:`_clean` for a map whose own ``$patch`` has already been handled."""
     cleaned = _clean({k: v for k, v in value.items() if k != _DIRECTIVE})
     assert isinstance(cleaned, dict)
+    return cleaned
+
+
+def _clean_list(value: list[Any]) -> list[Any]:
+    """:func:`_clean` for a list (a list is never dropped)."""
+    cleaned = _clean(value)
+    assert isinstance(cleaned, list)
     return cleaned
 
 
@@ -391,9 +392,7 @@ def _merge_list_field(original: list[Any], patch: list[Any], schema: SchemaNode 
                       backing: _GoBacking | None = None) -> list[Any]:
     if strategy == "merge" or delete_list:
         return _merge_list(original, patch, _items(schema), merge_key, delete_list, backing)
-    cleaned = _clean(patch)
-    assert isinstance(cleaned, list)
-    return cleaned
+    return _clean_list(patch)
 
 
 def _element_kind(*lists: list[Any]) -> str:
@@ -433,13 +432,7 @@ def _merge_list(original: list[Any], patch: list[Any], schema: SchemaNode | None
         merged = _merge_list_items(list(original), patch, merge_key, schema, backing)
 
     by_key = kind == "map"
-    in_patch = _Index(patch, merge_key, by_key)
-    patch_items: list[Any] = []
-    server_only: list[Any] = []
-    for item in merged:
-        if by_key:
-            _require_merge_key(item, merge_key)
-        (patch_items if in_patch.find(item) >= 0 else server_only).append(item)
+    patch_items, server_only = _split_listed(merged, patch, merge_key, by_key)
     return _normalize_order(patch_items, server_only, patch, original, merge_key, by_key)
 
 
@@ -455,6 +448,13 @@ def _dedupe_scalars(items: list[Any]) -> list[Any]:
             seen.add(h)
             out.append(item)
     return out
+
+
+def _require_maps(items: list[Any]) -> None:
+    """Every item of a merge-keyed list must be a map (upstream names the first that is not)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _unclassified(f"value for key {i} is not a map")
 
 
 def _require_merge_key(item: Any, merge_key: str) -> dict[str, Any]:
@@ -479,10 +479,9 @@ def _merge_list_special_items(original: list[Any], patch: list[Any], merge_key: 
             if merge_key not in item:
                 raise _no_merge_key(item, merge_key)
             value = item[merge_key]
+            _require_maps(original)
             kept = []
-            for i, o in enumerate(original):
-                if not isinstance(o, dict):
-                    raise _unclassified(f"value for key {i} is not a map")
+            for o in original:
                 if merge_key in o and json_equal(o[merge_key], value):
                     if backing is not None:
                         backing.delete_at(len(kept))
@@ -496,8 +495,7 @@ def _merge_list_special_items(original: list[Any], patch: list[Any], merge_key: 
         else:
             raise _unclassified(f"unknown patch type: {_go(directive)} in map: {_go(item)}")
     if replace:
-        replacement = _clean(plain)
-        assert isinstance(replacement, list)
+        replacement = _clean_list(plain)
         if backing is not None:
             backing.length = len(backing.items) + 1  # a fresh slice: no further aliasing
         return replacement, []
@@ -506,10 +504,9 @@ def _merge_list_special_items(original: list[Any], patch: list[Any], merge_key: 
 
 def _merge_list_items(original: list[Any], patch: list[Any], merge_key: str,
                       schema: SchemaNode | None, backing: _GoBacking | None) -> list[Any]:
+    _require_maps(original)
     positions: dict[Any, int] = {}
     for i, o in enumerate(original):
-        if not isinstance(o, dict):
-            raise _unclassified(f"value for key {i} is not a map")
         if merge_key in o:
             h = _hkey(o[merge_key])
             if h is not None and h not in positions:
@@ -536,6 +533,19 @@ def _merge_list_items(original: list[Any], patch: list[Any], merge_key: str,
             if backing is not None:
                 backing.append(cleaned)
     return original
+
+
+def _split_listed(items: list[Any], listing: list[Any], merge_key: str,
+                  by_key: bool) -> tuple[list[Any], list[Any]]:
+    """``items`` that ``listing`` has (by merge key, or by value) and the others, each in order."""
+    index = _Index(listing, merge_key, by_key)
+    listed: list[Any] = []
+    others: list[Any] = []
+    for item in items:
+        if by_key:
+            _require_merge_key(item, merge_key)
+        (listed if index.find(item) >= 0 else others).append(item)
+    return listed, others
 
 
 def _normalize_order(patch_items: list[Any], server_only: list[Any], patch_order: list[Any],
@@ -611,9 +621,7 @@ def _apply_set_element_order(original: dict[str, Any], patch: dict[str, Any],
         if found_original and not found_patch:
             merged = original_list
         elif found_patch and not found_original:
-            cleaned = _clean(patch_list)
-            assert isinstance(cleaned, list)
-            merged = cleaned
+            merged = _clean_list(patch_list)
         elif found_original and found_patch:
             backing = _GoBacking(original_list)
             merged = _merge_list_field(list(original_list), patch_list, sub, strategy, merge_key, False,
@@ -624,18 +632,8 @@ def _apply_set_element_order(original: dict[str, Any], patch: dict[str, Any],
 
         by_key = bool(merge_key)
         if by_key:
-            listed = _Index(order, merge_key, True)
-            for i, o in enumerate(order):
-                if not isinstance(o, dict):
-                    raise _unclassified(f"value for key {i} is not a map")
-        else:
-            listed = _Index(order, "", False)
-        in_order: list[Any] = []
-        server_only: list[Any] = []
-        for item in merged:
-            if by_key:
-                _require_merge_key(item, merge_key)
-            (in_order if listed.find(item) >= 0 else server_only).append(item)
+            _require_maps(order)
+        in_order, server_only = _split_listed(merged, order, merge_key, by_key)
 
         kind = _element_kind(original_list, patch_list)
         original[key] = _normalize_order(in_order, server_only, order, server_order, merge_key,
@@ -694,8 +692,7 @@ def apply_strategic_merge_patch(doc: dict[str, Any], patch: dict[str, Any],
     if patch is None:
         return copy_json(doc) if isinstance(doc, dict) else {}
     if not isinstance(patch, dict):
-        kind = {"slice": "array", "float64": "number", "nil": "null"}.get(_kind(patch), _kind(patch))
-        raise bad_request(f"json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}")
+        raise bad_request(f"json: cannot unmarshal {go_json_kind(patch)} into Go value of type {_MAP_T}")
     try:
         original = copy_json(doc) if isinstance(doc, dict) else {}
         return _merge_map(original, copy_json(patch), schema)

@@ -59,6 +59,9 @@ _MICRO_TIME_NAME = "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"
 _RFC3339 = "2006-01-02T15:04:05Z07:00"
 _RFC3339_MICRO = "2006-01-02T15:04:05.000000Z07:00"
 
+_ELEMENT_KINDS = frozenset({_ARRAY, _MAP})
+_CONTAINERS = frozenset({_OBJECT, _ARRAY, _MAP})
+
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -289,8 +292,13 @@ def _check(value: Any, plan: _Plan, struct: str, field: str, saved: list[str]) -
             if fatal is not None:
                 return fatal
         return None
-    if kind == _ARRAY:
-        if type(value) is not list:
+    if kind in _ELEMENT_KINDS:  # an array's items or a map's values
+        items: Any
+        if kind == _ARRAY:
+            items = value if type(value) is list else None
+        else:
+            items = value.values() if type(value) is dict else None
+        if items is None:
             if not saved:
                 saved.append(_type_error(_json_kind(value), plan.go_type, struct, field))
             return None
@@ -299,33 +307,12 @@ def _check(value: Any, plan: _Plan, struct: str, field: str, saved: list[str]) -
             return None
         if elem.kind == _STRING:
             if not saved:
-                for item in value:
+                for item in items:
                     if item is not None and type(item) is not str:
                         saved.append(_type_error(_json_kind(item), "string", struct, field))
                         break
             return None
-        for item in value:
-            if item is not None:
-                fatal = _check(item, elem, struct, field, saved)
-                if fatal is not None:
-                    return fatal
-        return None
-    if kind == _MAP:
-        if type(value) is not dict:
-            if not saved:
-                saved.append(_type_error(_json_kind(value), plan.go_type, struct, field))
-            return None
-        elem = plan.elem()
-        if elem is None or elem.kind == _ANY:
-            return None
-        if elem.kind == _STRING:
-            if not saved:
-                for item in value.values():
-                    if item is not None and type(item) is not str:
-                        saved.append(_type_error(_json_kind(item), "string", struct, field))
-                        break
-            return None
-        for item in value.values():
+        for item in items:
             if item is not None:
                 fatal = _check(item, elem, struct, field, saved)
                 if fatal is not None:
@@ -720,27 +707,29 @@ def _unknown(value: Any, plan: _Plan, path: str, found: list[str] | None, strip:
         if drop:
             for key in drop:
                 del value[key]
-    elif kind == _ARRAY:
-        if type(value) is not list:
+    elif kind in _ELEMENT_KINDS:
+        elem = _fields_elem(value, plan)
+        if elem is None:
             return
-        elem = plan.elem()
-        if elem is None or elem.kind not in _CONTAINERS:
-            return
-        for i, item in enumerate(value):
-            if item is not None:
-                _unknown(item, elem, f"{path}[{i}]", found, strip)
-    elif kind == _MAP:
-        if type(value) is not dict:
-            return
-        elem = plan.elem()
-        if elem is None or elem.kind not in _CONTAINERS:
-            return
-        for key, item in value.items():
-            if item is not None:
-                _unknown(item, elem, f"{path}.{key}" if path else str(key), found, strip)
+        if kind == _ARRAY:
+            for i, item in enumerate(value):
+                if item is not None:
+                    _unknown(item, elem, f"{path}[{i}]", found, strip)
+        else:  # map values read like struct fields
+            for key, item in value.items():
+                if item is not None:
+                    _unknown(item, elem, f"{path}.{key}" if path else str(key), found, strip)
 
 
-_CONTAINERS = frozenset({_OBJECT, _ARRAY, _MAP})
+def _fields_elem(value: Any, plan: _Plan) -> _Plan | None:
+    """For the field walks: the element plan of an array or map ``value``; None when ``value``
+    has the wrong type or its elements cannot hold fields (nothing to walk into)."""
+    if type(value) is not (list if plan.kind == _ARRAY else dict):
+        return None
+    elem = plan.elem()
+    if elem is None or elem.kind not in _CONTAINERS:
+        return None
+    return elem
 
 
 # --- required fields ------------------------------------------------------------------------------
@@ -771,24 +760,12 @@ def _required(value: Any, plan: _Plan, path: str, errs: list[FieldError]) -> Non
             child = plan.fields.get(key) or plan.field(key)
             if child is not None and child.kind in _CONTAINERS:
                 _required(item, child, f"{path}.{key}" if path else str(key), errs)
-    elif kind == _ARRAY:
-        if type(value) is not list:
-            return
-        elem = plan.elem()
-        if elem is None or elem.kind not in _CONTAINERS:
-            return
-        for i, item in enumerate(value):
-            if item is not None:
-                _required(item, elem, f"{path}[{i}]", errs)
-    elif kind == _MAP:
-        if type(value) is not dict:
-            return
-        elem = plan.elem()
-        if elem is None or elem.kind not in _CONTAINERS:
-            return
-        for key, item in value.items():
-            if item is not None:
-                _required(item, elem, f"{path}[{key}]", errs)
+    elif kind in _ELEMENT_KINDS:
+        elem = _fields_elem(value, plan)
+        if elem is not None:
+            for key, item in enumerate(value) if kind == _ARRAY else value.items():
+                if item is not None:  # array items and map values alike read path[key]
+                    _required(item, elem, f"{path}[{key}]", errs)
 
 
 # --- nesting guard --------------------------------------------------------------------------------

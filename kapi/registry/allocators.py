@@ -18,7 +18,7 @@ import ipaddress
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 __all__ = [
     "AllocationError",
@@ -88,8 +88,64 @@ class _OffsetSet:
         return self.size - len(self.used) - len(self.reserved - self.used)
 
 
-class IPAllocator:
+V = TypeVar("V")
+
+
+class _Allocator(Generic[V]):
+    """What both allocators do over their :class:`_OffsetSet`; subclasses map values to offsets."""
+
+    _offsets: _OffsetSet
+    _already_allocated: str  # upstream's message when a requested value is taken
+
+    def _offset(self, value: V) -> int:
+        """The offset of ``value``; :class:`NotInRangeError` when it is outside the range."""
+        raise NotImplementedError
+
+    def _value(self, offset: int) -> V:
+        raise NotImplementedError
+
+    def _next_free(self) -> int:
+        off = self._offsets.next_free()
+        if off is None:
+            raise RangeFullError()
+        return off
+
+    def check(self, value: V) -> None:
+        """Raise what :meth:`allocate_specific` would raise, without allocating."""
+        if self._offset(value) in self._offsets.used:
+            raise AlreadyAllocatedError(self._already_allocated)
+
+    def allocate(self) -> V:
+        """A free value; :class:`RangeFullError` when none is left."""
+        off = self._next_free()
+        self._offsets.used.add(off)
+        return self._value(off)
+
+    def peek(self) -> V:
+        """The value :meth:`allocate` might return, without reserving it (dry runs)."""
+        return self._value(self._next_free())
+
+    def allocate_specific(self, value: V) -> None:
+        self.check(value)
+        self._offsets.used.add(self._offset(value))
+
+    def reset(self) -> None:
+        self._offsets.used.clear()
+
+    @property
+    def used(self) -> int:
+        return len(self._offsets.used)
+
+    @property
+    def free(self) -> int:
+        """How many values :meth:`allocate` can still hand out."""
+        return self._offsets.free()
+
+
+class IPAllocator(_Allocator[str]):
     """ClusterIPs from one CIDR (upstream's service IP allocator)."""
+
+    _already_allocated = "provided IP is already allocated"
 
     def __init__(self, cidr: str = "10.96.0.0/12", *, rng: random.Random | None = None) -> None:
         net = ipaddress.ip_network(cidr, strict=False)
@@ -112,21 +168,21 @@ class IPAllocator:
         try:
             addr = ipaddress.ip_address(ip.strip())
         except ValueError:
-            raise NotInRangeError(f"the provided IP ({ip}) is not in the valid range. "
-                                  f"The range of valid IPs is {self.cidr}") from None
-        off = int(addr) - self._base
-        if addr.version != self.network.version or not 0 <= off < self._offsets.size:
-            raise NotInRangeError(f"the provided IP ({ip}) is not in the valid range. "
-                                  f"The range of valid IPs is {self.cidr}")
-        return off
+            addr = None
+        if addr is not None and addr.version == self.network.version:
+            off = int(addr) - self._base
+            if 0 <= off < self._offsets.size:
+                return off
+        raise NotInRangeError(f"the provided IP ({ip}) is not in the valid range. "
+                              f"The range of valid IPs is {self.cidr}")
 
-    def _ip(self, offset: int) -> str:
+    def _value(self, offset: int) -> str:
         return str(ipaddress.ip_address(self._base + offset))
 
     # --- API -------------------------------------------------------------------------------------
     def first_ip(self) -> str:
         """The first usable address (the ``kubernetes`` Service's ClusterIP)."""
-        return self._ip(0)
+        return self._value(0)
 
     def in_range(self, ip: str) -> bool:
         try:
@@ -134,31 +190,6 @@ class IPAllocator:
         except NotInRangeError:
             return False
         return True
-
-    def check(self, ip: str) -> None:
-        """Raise what :meth:`allocate_specific` would raise, without allocating."""
-        off = self._offset(ip)
-        if off in self._offsets.used:
-            raise AlreadyAllocatedError("provided IP is already allocated")
-
-    def allocate(self) -> str:
-        """A free address; :class:`RangeFullError` when none is left."""
-        off = self._offsets.next_free()
-        if off is None:
-            raise RangeFullError()
-        self._offsets.used.add(off)
-        return self._ip(off)
-
-    def peek(self) -> str:
-        """The address :meth:`allocate` might return, without reserving it (dry runs)."""
-        off = self._offsets.next_free()
-        if off is None:
-            raise RangeFullError()
-        return self._ip(off)
-
-    def allocate_specific(self, ip: str) -> None:
-        self.check(ip)
-        self._offsets.used.add(self._offset(ip))
 
     def release(self, ip: str) -> None:
         """Free ``ip``; unknown or out-of-range addresses are ignored."""
@@ -171,21 +202,11 @@ class IPAllocator:
         except NotInRangeError:
             return False
 
-    def reset(self) -> None:
-        self._offsets.used.clear()
 
-    @property
-    def used(self) -> int:
-        return len(self._offsets.used)
-
-    @property
-    def free(self) -> int:
-        """How many addresses :meth:`allocate` can still hand out."""
-        return self._offsets.free()
-
-
-class PortAllocator:
+class PortAllocator(_Allocator[int]):
     """NodePorts from ``first..last`` inclusive (upstream's port allocator)."""
+
+    _already_allocated = "provided port is already allocated"
 
     def __init__(self, first: int = 30000, last: int = 32767, *, rng: random.Random | None = None) -> None:
         if last < first:
@@ -205,29 +226,11 @@ class PortAllocator:
                                   f"{self.range_text}")
         return port - self.first
 
+    def _value(self, offset: int) -> int:
+        return self.first + offset
+
     def in_range(self, port: int) -> bool:
         return isinstance(port, int) and self.first <= port <= self.last
-
-    def check(self, port: int) -> None:
-        if self._offset(port) in self._offsets.used:
-            raise AlreadyAllocatedError("provided port is already allocated")
-
-    def allocate(self) -> int:
-        off = self._offsets.next_free()
-        if off is None:
-            raise RangeFullError()
-        self._offsets.used.add(off)
-        return self.first + off
-
-    def peek(self) -> int:
-        off = self._offsets.next_free()
-        if off is None:
-            raise RangeFullError()
-        return self.first + off
-
-    def allocate_specific(self, port: int) -> None:
-        self.check(port)
-        self._offsets.used.add(self._offset(port))
 
     def release(self, port: int) -> None:
         if self.in_range(port):
@@ -235,17 +238,6 @@ class PortAllocator:
 
     def is_allocated(self, port: int) -> bool:
         return self.in_range(port) and (port - self.first) in self._offsets.used
-
-    def reset(self) -> None:
-        self._offsets.used.clear()
-
-    @property
-    def used(self) -> int:
-        return len(self._offsets.used)
-
-    @property
-    def free(self) -> int:
-        return self._offsets.free()
 
 
 def service_ips(svc: dict[str, Any]) -> list[str]:

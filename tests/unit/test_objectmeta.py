@@ -8,6 +8,8 @@ from kapi.machinery.errors import invalid
 from kapi.machinery.names import name_is_dns1035_label, name_is_dns_label, name_is_dns_subdomain
 from kapi.machinery.objectmeta import (
     GoValue,
+    go_quote,
+    go_string_slice,
     validate_annotations,
     validate_common_object_meta,
     validate_labels,
@@ -339,3 +341,10 @@ def test_update_checks_new_labels_and_annotations() -> None:
 def test_go_value_prints_bare() -> None:
     assert repr(GoValue("x y")) == "x y"
     assert GoValue("a") == GoValue("a")
+
+
+def test_go_renderings_shared_with_the_strategies() -> None:
+    assert go_quote('a"b\\c\n\x01é\U0001f600') == '"a\\"b\\\\c\\n\\x01é\U0001f600"'
+    assert go_quote("\u200b") == '"\\u200b"'
+    assert go_string_slice(["a", "b"]) == GoValue('[]string{"a", "b"}')
+    assert go_string_slice(None) == GoValue("[]string(nil)")

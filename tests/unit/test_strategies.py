@@ -10,6 +10,7 @@ import pytest
 
 from kapi.machinery.errors import FieldError
 from kapi.registry.strategies import name_rule, strategy_for, supported_field_selectors
+from kapi.registry.strategies._util import ensure_dict, required_choice
 from kapi.registry.strategies.pods import PodStrategy, pod_qos_class
 from kapi.registry.strategies.podspec import image_pull_policy
 from kapi.registry.strategy import RequestContext, Strategy
@@ -430,3 +431,22 @@ def test_pod_status_ips_are_validated() -> None:
     ok = copy.deepcopy(old)
     ok["status"].update(phase="Running", podIPs=[{"ip": "10.244.0.5"}, {"ip": "fd00::5"}])
     assert update("", "pods", ok, old, subresource="status")[1] == []
+
+
+# --- shared helpers -----------------------------------------------------------------------------
+
+def test_ensure_dict_replaces_missing_and_non_objects() -> None:
+    obj: Obj = {"a": {"x": 1}, "b": None, "c": "text"}
+    assert ensure_dict(obj, "a") is obj["a"]
+    for key in ("b", "c", "d"):
+        got = ensure_dict(obj, key)
+        assert got == {} and obj[key] is got
+
+
+def test_required_choice() -> None:
+    allowed = ("A", "B")
+    assert msgs(required_choice(None, "spec.x", allowed)) == ["spec.x: Required value"]
+    assert msgs(required_choice("", "spec.x", allowed, "say which")) == ["spec.x: Required value: say which"]
+    assert msgs(required_choice("C", "spec.x", allowed)) == [
+        'spec.x: Unsupported value: "C": supported values: "A", "B"']
+    assert required_choice("B", "spec.x", allowed) == []

@@ -57,7 +57,7 @@ _STRATEGIES: dict[tuple[str, str], Strategy] = {
     ("", "nodes"): core.NodeStrategy(),
     ("", "persistentvolumes"): core.PersistentVolumeStrategy(),
     ("", "persistentvolumeclaims"): core.PersistentVolumeClaimStrategy(),
-    ("", "events"): core.EventStrategy(),
+    ("", "events"): events.EventStrategy(),
     ("", "endpoints"): core.EndpointsStrategy(),
     ("", "limitranges"): core.LimitRangeStrategy(),
     ("", "resourcequotas"): core.ResourceQuotaStrategy(),

@@ -14,7 +14,13 @@ from typing import Any
 
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import IS_NEGATIVE_ERROR_MSG, is_qualified_name, is_valid_label_value
-from kapi.machinery.objectmeta import FIELD_IMMUTABLE_ERROR_MSG, GoValue, validate_labels
+from kapi.machinery.objectmeta import (
+    FIELD_IMMUTABLE_ERROR_MSG,
+    GoValue,
+    go_quote,
+    go_string_slice,
+    validate_labels,
+)
 
 Obj = dict[str, Any]
 
@@ -24,6 +30,7 @@ __all__ = [
     "GoValue",
     "as_dict",
     "as_list",
+    "ensure_dict",
     "go_int_or_string",
     "go_label_selector",
     "go_map",
@@ -35,6 +42,7 @@ __all__ = [
     "not_supported",
     "parse_quantity",
     "required",
+    "required_choice",
     "selector_matches",
     "set_default",
     "validate_label_selector",
@@ -58,10 +66,10 @@ def set_default(obj: Obj, key: str, value: Any) -> None:
         obj[key] = value
 
 
-def child(obj: Obj, key: str) -> Obj:
-    """``obj[key]``, created as ``{}`` when missing or null; None when it is not an object."""
+def ensure_dict(obj: Obj, key: str) -> Obj:
+    """``obj[key]``, replaced by a new ``{}`` first when it is missing or not an object (defaulting)."""
     value = obj.get(key)
-    if value is None:
+    if not isinstance(value, dict):
         value = obj[key] = {}
     return value
 
@@ -80,6 +88,15 @@ def not_supported(path: str, value: Any, supported: Iterable[str]) -> FieldError
     return FieldError("NotSupported", path, "", value, tuple(supported))
 
 
+def required_choice(value: Any, path: str, allowed: tuple[str, ...], detail: str = "") -> list[FieldError]:
+    """``Required`` (with ``detail``) when ``value`` is empty, ``NotSupported`` when not in ``allowed``."""
+    if not value:
+        return [required(path, detail)]
+    if value not in allowed:
+        return [not_supported(path, value, allowed)]
+    return []
+
+
 def nonnegative(value: Any, path: str) -> list[FieldError]:
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         return [invalid(path, value, IS_NEGATIVE_ERROR_MSG)]
@@ -93,31 +110,7 @@ def immutable(new: Any, old: Any, path: str, shown: Any = None) -> list[FieldErr
     return []
 
 
-# --- Go renderings ---------------------------------------------------------------------------
-
-def go_quote(value: str) -> str:
-    """Go's ``%q`` for the usual cases."""
-    out = ['"']
-    for ch in value:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
-
+# --- Go renderings (go_quote and go_string_slice come from kapi.machinery.objectmeta) ----------
 
 def _map_text(value: Any) -> str:
     if not isinstance(value, dict):
@@ -129,19 +122,6 @@ def _map_text(value: Any) -> str:
 def go_map(value: Any) -> GoValue:
     """``map[string]string{"a":"b", "c":"d"}`` (keys sorted, as ``fmt`` prints maps)."""
     return GoValue(_map_text(value))
-
-
-def go_string_slice(values: Any) -> GoValue:
-    """``[]string{"a", "b"}``, or ``[]string(nil)``."""
-    if not isinstance(values, list):
-        return GoValue("[]string(nil)")
-    return GoValue("[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}")
-
-
-def _go_slice_text(values: Any) -> str:
-    if not isinstance(values, list):
-        return "[]string(nil)"
-    return "[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}"
 
 
 def go_int_or_string(value: Any) -> GoValue:
@@ -163,7 +143,7 @@ def go_label_selector(selector: Any, pkg: str = "v1") -> GoValue:
             e = as_dict(e)
             parts.append(f"{pkg}.LabelSelectorRequirement{{Key:{go_quote(str(e.get('key', '')))}, "
                          f"Operator:{go_quote(str(e.get('operator', '')))}, "
-                         f"Values:{_go_slice_text(e.get('values'))}}}")
+                         f"Values:{go_string_slice(e.get('values')).text}}}")
         expr_text = f"[]{pkg}.LabelSelectorRequirement{{" + ", ".join(parts) + "}"
     else:
         expr_text = f"[]{pkg}.LabelSelectorRequirement(nil)"

@@ -55,6 +55,14 @@ def _default_match(match: Obj) -> None:
             match[key] = {}
 
 
+def _default_match_resources(match: Any) -> None:
+    """A policy's or binding's ``MatchResources`` (nothing when it is not an object)."""
+    if isinstance(match, dict):
+        _default_match(match)
+        _default_rules(match.get("resourceRules"))
+        _default_rules(match.get("excludeResourceRules"))
+
+
 def _default_webhook(hook: Obj, *, mutating: bool) -> None:
     if hook.get("failurePolicy") is None:
         hook["failurePolicy"] = "Fail"
@@ -211,11 +219,7 @@ class ValidatingAdmissionPolicyStrategy(Strategy):
             return
         if spec.get("failurePolicy") is None:
             spec["failurePolicy"] = "Fail"
-        match = spec.get("matchConstraints")
-        if isinstance(match, dict):
-            _default_match(match)
-            _default_rules(match.get("resourceRules"))
-            _default_rules(match.get("excludeResourceRules"))
+        _default_match_resources(spec.get("matchConstraints"))
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         spec = as_dict(obj.get("spec"))
@@ -241,11 +245,7 @@ class ValidatingAdmissionPolicyBindingStrategy(Strategy):
     """``validatingadmissionpolicybindings``."""
 
     def default(self, obj: Obj) -> None:
-        match = as_dict(obj.get("spec")).get("matchResources")
-        if isinstance(match, dict):
-            _default_match(match)
-            _default_rules(match.get("resourceRules"))
-            _default_rules(match.get("excludeResourceRules"))
+        _default_match_resources(as_dict(obj.get("spec")).get("matchResources"))
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         spec = as_dict(obj.get("spec"))

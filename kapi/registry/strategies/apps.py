@@ -15,6 +15,7 @@ from kapi.machinery.names import is_valid_percent
 from kapi.registry.strategies._util import (
     as_dict,
     as_list,
+    ensure_dict,
     go_int_or_string,
     go_label_selector,
     go_map,
@@ -47,10 +48,18 @@ __all__ = [
 
 
 def _spec(obj: Obj) -> Obj:
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        spec = obj["spec"] = {}
-    return spec
+    return ensure_dict(obj, "spec")
+
+
+def _default_rolling_update(strategy: Obj, *, max_unavailable: Any, max_surge: Any) -> None:
+    """Deployment and DaemonSet update strategies: ``RollingUpdate`` unless set, and its bounds."""
+    set_default(strategy, "type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        ru = ensure_dict(strategy, "rollingUpdate")
+        if ru.get("maxUnavailable") is None:
+            ru["maxUnavailable"] = max_unavailable
+        if ru.get("maxSurge") is None:
+            ru["maxSurge"] = max_surge
 
 
 def int_or_percent_errors(value: Any, path: str) -> list[FieldError]:
@@ -166,18 +175,7 @@ class DeploymentStrategy(_Workload):
         spec = _spec(obj)
         if spec.get("replicas") is None:
             spec["replicas"] = 1
-        strategy = spec.get("strategy")
-        if not isinstance(strategy, dict):
-            strategy = spec["strategy"] = {}
-        set_default(strategy, "type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate":
-            ru = strategy.get("rollingUpdate")
-            if not isinstance(ru, dict):
-                ru = strategy["rollingUpdate"] = {}
-            if ru.get("maxUnavailable") is None:
-                ru["maxUnavailable"] = "25%"
-            if ru.get("maxSurge") is None:
-                ru["maxSurge"] = "25%"
+        _default_rolling_update(ensure_dict(spec, "strategy"), max_unavailable="25%", max_surge="25%")
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
         if spec.get("progressDeadlineSeconds") is None:
@@ -235,9 +233,7 @@ class StatefulSetStrategy(_Workload):
     def default(self, obj: Obj) -> None:
         spec = _spec(obj)
         set_default(spec, "podManagementPolicy", "OrderedReady")
-        us = spec.get("updateStrategy")
-        if not isinstance(us, dict):
-            us = spec["updateStrategy"] = {}
+        us = ensure_dict(spec, "updateStrategy")
         if not us.get("type"):
             us["type"] = "RollingUpdate"
             if us.get("rollingUpdate") is None:
@@ -245,9 +241,7 @@ class StatefulSetStrategy(_Workload):
         if us["type"] == "RollingUpdate" and isinstance(us.get("rollingUpdate"), dict) \
                 and us["rollingUpdate"].get("partition") is None:
             us["rollingUpdate"]["partition"] = 0
-        policy = spec.get("persistentVolumeClaimRetentionPolicy")
-        if not isinstance(policy, dict):
-            policy = spec["persistentVolumeClaimRetentionPolicy"] = {}
+        policy = ensure_dict(spec, "persistentVolumeClaimRetentionPolicy")
         set_default(policy, "whenDeleted", "Retain")
         set_default(policy, "whenScaled", "Retain")
         if spec.get("replicas") is None:
@@ -258,9 +252,7 @@ class StatefulSetStrategy(_Workload):
         for claim in as_list(spec.get("volumeClaimTemplates")):
             if isinstance(claim, dict):
                 default_pvc_spec(claim.setdefault("spec", {}))
-                status = claim.get("status")
-                if not isinstance(status, dict):
-                    status = claim["status"] = {}
+                status = ensure_dict(claim, "status")
                 set_default(status, "phase", "Pending")
 
     def validate_spec(self, spec: Obj) -> list[FieldError]:
@@ -311,18 +303,7 @@ class DaemonSetStrategy(_Workload):
 
     def default(self, obj: Obj) -> None:
         spec = _spec(obj)
-        us = spec.get("updateStrategy")
-        if not isinstance(us, dict):
-            us = spec["updateStrategy"] = {}
-        set_default(us, "type", "RollingUpdate")
-        if us["type"] == "RollingUpdate":
-            ru = us.get("rollingUpdate")
-            if not isinstance(ru, dict):
-                ru = us["rollingUpdate"] = {}
-            if ru.get("maxUnavailable") is None:
-                ru["maxUnavailable"] = 1
-            if ru.get("maxSurge") is None:
-                ru["maxSurge"] = 0
+        _default_rolling_update(ensure_dict(spec, "updateStrategy"), max_unavailable=1, max_surge=0)
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
         default_pod_template(spec.get("template"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kapi.machinery.errors import FieldError
-from kapi.registry.strategies._util import as_dict, as_list, invalid, required
+from kapi.registry.strategies._util import as_dict, as_list, ensure_dict, invalid, required
 from kapi.registry.strategy import RequestContext, Strategy
 
 Obj = dict[str, Any]
@@ -42,9 +42,7 @@ class HorizontalPodAutoscalerStrategy(Strategy):
     """``horizontalpodautoscalers``."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         if spec.get("minReplicas") is None:
             spec["minReplicas"] = 1
         if obj.get("apiVersion") == "autoscaling/v1":

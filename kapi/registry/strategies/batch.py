@@ -16,6 +16,7 @@ from kapi.registry.strategies._util import (
     GoValue,
     as_dict,
     as_list,
+    ensure_dict,
     go_label_selector,
     immutable,
     invalid,
@@ -95,9 +96,7 @@ class JobStrategy(Strategy):
     """``jobs``."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         default_job_spec(spec)
         labels = as_dict(as_dict(spec.get("template")).get("metadata")).get("labels")
         meta = obj.setdefault("metadata", {})
@@ -110,25 +109,15 @@ class JobStrategy(Strategy):
             return
         meta = obj.setdefault("metadata", {})
         uid, name = meta.get("uid") or "", meta.get("name") or ""
-        template = spec.get("template")
-        if not isinstance(template, dict):
-            template = spec["template"] = {}
-        tmeta = template.get("metadata")
-        if not isinstance(tmeta, dict):
-            tmeta = template["metadata"] = {}
-        labels = tmeta.get("labels")
-        if not isinstance(labels, dict):
-            labels = tmeta["labels"] = {}
+        template = ensure_dict(spec, "template")
+        tmeta = ensure_dict(template, "metadata")
+        labels = ensure_dict(tmeta, "labels")
         for key in (LEGACY_JOB_NAME, JOB_NAME):
             labels.setdefault(key, name)
         for key in (LEGACY_CONTROLLER_UID, CONTROLLER_UID):
             labels.setdefault(key, uid)
-        selector = spec.get("selector")
-        if not isinstance(selector, dict):
-            selector = spec["selector"] = {}
-        match = selector.get("matchLabels")
-        if not isinstance(match, dict):
-            match = selector["matchLabels"] = {}
+        selector = ensure_dict(spec, "selector")
+        match = ensure_dict(selector, "matchLabels")
         match.setdefault(CONTROLLER_UID, uid)
         # upstream applies the label default again when the stored object is read back
         if not meta.get("labels"):
@@ -207,9 +196,7 @@ class CronJobStrategy(Strategy):
     """``cronjobs``."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         set_default(spec, "concurrencyPolicy", "Allow")
         if spec.get("suspend") is None:
             spec["suspend"] = False

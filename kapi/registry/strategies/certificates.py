@@ -11,7 +11,7 @@ from typing import Any
 
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import is_qualified_name
-from kapi.registry.strategies._util import as_dict, as_list, invalid, not_supported, required
+from kapi.registry.strategies._util import as_dict, as_list, ensure_dict, invalid, not_supported, required
 from kapi.registry.strategy import RequestContext, Strategy
 
 Obj = dict[str, Any]
@@ -30,9 +30,7 @@ class CertificateSigningRequestStrategy(Strategy):
     """``certificatesigningrequests``."""
 
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         spec["username"] = ctx.user
         spec["groups"] = ["system:masters", "system:authenticated"] if ctx.user == "system:admin" \
             else ["system:authenticated"]

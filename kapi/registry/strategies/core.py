@@ -1,8 +1,9 @@
-"""The smaller core/v1 kinds: namespaces, config maps, secrets, nodes, volumes and claims, events,
+"""The smaller core/v1 kinds: namespaces, config maps, secrets, nodes, volumes and claims,
 endpoints, limit ranges, quotas, replication controllers and pod templates.
 
-Pods and Services live in :mod:`.pods` and :mod:`.services`. Upstream: ``pkg/apis/core/v1/defaults.go``,
-``pkg/registry/core/<kind>/strategy.go`` and ``pkg/apis/core/validation/validation.go``.
+Pods, Services and Events live in :mod:`.pods`, :mod:`.services` and :mod:`.events`. Upstream:
+``pkg/apis/core/v1/defaults.go``, ``pkg/registry/core/<kind>/strategy.go`` and
+``pkg/apis/core/validation/validation.go``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import (
     is_config_map_key,
-    is_qualified_name,
     is_valid_ip,
     is_valid_port_name,
     is_valid_port_num,
@@ -24,6 +24,7 @@ from kapi.machinery.objectmeta import validate_kube_finalizer_name
 from kapi.registry.strategies._util import (
     as_dict,
     as_list,
+    ensure_dict,
     go_map,
     immutable,
     invalid,
@@ -31,11 +32,12 @@ from kapi.registry.strategies._util import (
     not_supported,
     parse_quantity,
     required,
+    required_choice,
     selector_matches,
     set_default,
 )
 from kapi.registry.strategies.podspec import default_pod_template, default_pvc_spec
-from kapi.registry.strategies.podvalidation import PORT_PROTOCOLS, validate_pod_template
+from kapi.registry.strategies.podvalidation import PORT_PROTOCOLS, TAINT_EFFECTS, validate_pod_template
 from kapi.registry.strategy import RequestContext, Strategy
 
 Obj = dict[str, Any]
@@ -43,7 +45,6 @@ Obj = dict[str, Any]
 __all__ = [
     "ConfigMapStrategy",
     "EndpointsStrategy",
-    "EventStrategy",
     "LimitRangeStrategy",
     "NamespaceStrategy",
     "NodeStrategy",
@@ -59,8 +60,6 @@ __all__ = [
 MAX_SECRET_SIZE = 1 << 20  # 1 MiB, for secrets and config maps alike
 IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set"
 NAME_LABEL = "kubernetes.io/metadata.name"
-_EVENT_FIELD_LIMIT = 128
-_EVENT_NOTE_LIMIT = 1024
 
 
 def _too_long_object(path: str) -> FieldError:
@@ -84,9 +83,7 @@ class NamespaceStrategy(Strategy):
     def default(self, obj: Obj) -> None:
         meta = as_dict(obj.get("metadata"))
         if meta.get("name"):
-            labels = meta.get("labels")
-            if not isinstance(labels, dict):
-                labels = meta["labels"] = {}
+            labels = ensure_dict(meta, "labels")
             labels[NAME_LABEL] = meta["name"]
         status = obj.get("status")
         if isinstance(status, dict):
@@ -98,9 +95,7 @@ class NamespaceStrategy(Strategy):
 
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
         obj["status"] = {"phase": "Active"}
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         finalizers = spec.get("finalizers")
         if not isinstance(finalizers, list):
             finalizers = spec["finalizers"] = []
@@ -137,9 +132,7 @@ class NamespaceStrategy(Strategy):
         return {"status.phase": as_dict(obj.get("status")).get("phase") or ""}
 
     def on_terminate(self, obj: Obj) -> None:
-        status = obj.get("status")
-        if not isinstance(status, dict):
-            status = obj["status"] = {}
+        status = ensure_dict(obj, "status")
         status["phase"] = "Terminating"
 
 
@@ -194,9 +187,7 @@ class SecretStrategy(Strategy):
         set_default(obj, "type", "Opaque")
         string_data = obj.pop("stringData", None)
         if isinstance(string_data, dict) and string_data:
-            data = obj.get("data")
-            if not isinstance(data, dict):
-                data = obj["data"] = {}
+            data = ensure_dict(obj, "data")
             for key, value in string_data.items():
                 if isinstance(value, str):
                     data[key] = base64.b64encode(value.encode()).decode()
@@ -256,12 +247,7 @@ class NodeStrategy(Strategy):
             taint = as_dict(taint)
             if not taint.get("key"):
                 errs.append(required(f"spec.taints[{i}].key"))
-            effect = taint.get("effect") or ""
-            if not effect:
-                errs.append(required(f"spec.taints[{i}].effect"))
-            elif effect not in ("NoExecute", "NoSchedule", "PreferNoSchedule"):
-                errs.append(not_supported(f"spec.taints[{i}].effect", effect,
-                                          ("NoExecute", "NoSchedule", "PreferNoSchedule")))
+            errs.extend(required_choice(taint.get("effect"), f"spec.taints[{i}].effect", TAINT_EFFECTS))
         return errs
 
     def validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
@@ -285,9 +271,7 @@ class PersistentVolumeStrategy(Strategy):
     """``persistentvolumes``: ``Retain``, ``Filesystem``, phase ``Pending`` with its transition time."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
         set_default(spec, "volumeMode", "Filesystem")
         host_path = spec.get("hostPath")
@@ -337,13 +321,9 @@ class PersistentVolumeClaimStrategy(Strategy):
     """``persistentvolumeclaims``: ``Filesystem``, phase ``Pending``, a mostly immutable spec."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         default_pvc_spec(spec)
-        status = obj.get("status")
-        if not isinstance(status, dict):
-            status = obj["status"] = {}
+        status = ensure_dict(obj, "status")
         set_default(status, "phase", "Pending")
 
     def prepare_for_create(self, ctx: RequestContext, obj: Obj) -> None:
@@ -389,63 +369,6 @@ class PersistentVolumeClaimStrategy(Strategy):
             errs.append(FieldError("Forbidden", "spec",
                                    "spec is immutable after creation except resources.requests for bound claims"))
         return errs
-
-
-# --- events ------------------------------------------------------------------------------------
-
-class EventStrategy(Strategy):
-    """``events`` (core/v1): namespace rules and the field selectors ``kubectl get events`` uses."""
-
-    allow_create_on_update = True
-
-    def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
-        """Upstream's ``legacyValidateEvent``: old-style events (no ``eventTime``) only check namespaces."""
-        involved = as_dict(obj.get("involvedObject"))
-        ns = as_dict(obj.get("metadata")).get("namespace") or ""
-        inv_ns = involved.get("namespace") or ""
-        errs: list[FieldError] = []
-        mismatch = invalid("involvedObject.namespace", inv_ns, "does not match event.namespace")
-        if not obj.get("eventTime"):
-            if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
-                errs.append(mismatch)
-            return errs
-        if not inv_ns and ns not in ("default", "kube-system"):
-            errs.append(mismatch)
-        controller = obj.get("reportingComponent") or ""
-        if not controller:
-            errs.append(required("reportingComponent"))
-        else:
-            errs.extend(invalid("reportingComponent", controller, m) for m in is_qualified_name(controller))
-        for key in ("reportingInstance", "action", "reason"):
-            value = obj.get(key) or ""
-            if not value:
-                errs.append(required(key))
-            elif len(value) > _EVENT_FIELD_LIMIT:
-                errs.append(invalid(key, "", f"can have at most {_EVENT_FIELD_LIMIT} characters"))
-        if len(obj.get("message") or "") > _EVENT_NOTE_LIMIT:
-            errs.append(invalid("message", "", f"can have at most {_EVENT_NOTE_LIMIT} characters"))
-        return errs
-
-    def validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
-        return self.validate(ctx, new)
-
-    def selectable_fields(self, obj: Obj) -> dict[str, str]:
-        inv = as_dict(obj.get("involvedObject"))
-        reporting = obj.get("reportingComponent") or ""
-        source = as_dict(obj.get("source")).get("component") or reporting
-        return {
-            "involvedObject.kind": inv.get("kind") or "",
-            "involvedObject.namespace": inv.get("namespace") or "",
-            "involvedObject.name": inv.get("name") or "",
-            "involvedObject.uid": inv.get("uid") or "",
-            "involvedObject.apiVersion": inv.get("apiVersion") or "",
-            "involvedObject.resourceVersion": inv.get("resourceVersion") or "",
-            "involvedObject.fieldPath": inv.get("fieldPath") or "",
-            "reason": obj.get("reason") or "",
-            "reportingComponent": reporting,
-            "source": source,
-            "type": obj.get("type") or "",
-        }
 
 
 # --- endpoints, limit ranges, quotas -----------------------------------------------------------
@@ -546,9 +469,7 @@ class ReplicationControllerStrategy(Strategy):
     """``replicationcontrollers``: selector and labels default to the template's labels."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         template = spec.get("template")
         labels = as_dict(as_dict(template).get("metadata")).get("labels")
         if isinstance(labels, dict) and labels:

@@ -22,10 +22,12 @@ from kapi.machinery.names import (
 from kapi.registry.strategies._util import (
     as_dict,
     as_list,
+    ensure_dict,
     immutable,
     invalid,
     not_supported,
     required,
+    required_choice,
     set_default,
     validate_label_selector,
 )
@@ -71,9 +73,7 @@ class NetworkPolicyStrategy(Strategy):
     """``networkpolicies``: ports default to TCP; ``policyTypes`` inferred from the rules."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         for direction in ("ingress", "egress"):
             for rule in as_list(spec.get(direction)):
                 for port in as_list(as_dict(rule).get("ports")):
@@ -183,10 +183,7 @@ class IngressStrategy(Strategy):
                 pp = f"{p}.http.paths[{j}]"
                 path = as_dict(path)
                 ptype = path.get("pathType")
-                if not ptype:
-                    errs.append(required(pp + ".pathType", "pathType must be specified"))
-                elif ptype not in PATH_TYPES:
-                    errs.append(not_supported(pp + ".pathType", ptype, PATH_TYPES))
+                errs.extend(required_choice(ptype, pp + ".pathType", PATH_TYPES, "pathType must be specified"))
                 value = path.get("path") or ""
                 if ptype in ("Exact", "Prefix") or value:
                     if not value.startswith("/"):
@@ -281,10 +278,7 @@ class EndpointSliceStrategy(Strategy):
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         errs: list[FieldError] = []
         address_type = obj.get("addressType") or ""
-        if not address_type:
-            errs.append(required("addressType"))
-        elif address_type not in ADDRESS_TYPES:
-            errs.append(not_supported("addressType", address_type, ADDRESS_TYPES))
+        errs.extend(required_choice(address_type, "addressType", ADDRESS_TYPES))
         endpoints = as_list(obj.get("endpoints"))
         if len(endpoints) > _MAX_ENDPOINTS:
             errs.append(FieldError("TooMany", "endpoints", f"must have at most {_MAX_ENDPOINTS} items"))

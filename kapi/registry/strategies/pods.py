@@ -16,6 +16,7 @@ from kapi.machinery.names import is_dns1123_subdomain, is_valid_ip
 from kapi.registry.strategies._util import (
     as_dict,
     as_list,
+    ensure_dict,
     go_string_slice,
     invalid,
     parse_quantity,
@@ -86,9 +87,7 @@ def _default_requests_from_limits(containers: Any) -> None:
         res = as_dict(as_dict(c).get("resources"))
         limits = res.get("limits")
         if isinstance(limits, dict) and limits:
-            requests = res.get("requests")
-            if not isinstance(requests, dict):
-                requests = res["requests"] = {}
+            requests = ensure_dict(res, "requests")
             for name, qty in limits.items():
                 requests.setdefault(name, qty)
 
@@ -209,9 +208,7 @@ class PodStrategy(Strategy):
     """``pods``."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         default_pod_spec(spec)
         _default_requests_from_limits(spec.get("containers"))
         _default_requests_from_limits(spec.get("initContainers"))

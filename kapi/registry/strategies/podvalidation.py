@@ -29,12 +29,14 @@ from kapi.registry.strategies._util import (
     not_supported,
     parse_quantity,
     required,
+    required_choice,
 )
 
 Obj = dict[str, Any]
 
 __all__ = [
     "PORT_PROTOCOLS",
+    "TAINT_EFFECTS",
     "validate_container_ports",
     "validate_pod_spec",
     "validate_pod_template",
@@ -85,11 +87,7 @@ def validate_container_ports(ports: Any, path: str) -> list[FieldError]:
         hp = port.get("hostPort") or 0
         if hp and _is_int(hp):
             errs.extend(invalid(p + ".hostPort", hp, m) for m in is_valid_port_num(hp))
-        proto = port.get("protocol") or ""
-        if not proto:
-            errs.append(required(p + ".protocol"))
-        elif proto not in PORT_PROTOCOLS:
-            errs.append(not_supported(p + ".protocol", proto, PORT_PROTOCOLS))
+        errs.extend(required_choice(port.get("protocol"), p + ".protocol", PORT_PROTOCOLS))
     return errs
 
 
@@ -233,16 +231,9 @@ def _validate_container(c: Obj, path: str, volumes: set[str], *, init: bool, for
         errs.append(required(path + ".image"))
     elif for_pod and image != image.strip():
         errs.append(invalid(path + ".image", image, "must not have leading or trailing whitespace"))
-    policy = c.get("imagePullPolicy") or ""
-    if not policy:
-        errs.append(required(path + ".imagePullPolicy"))
-    elif policy not in PULL_POLICIES:
-        errs.append(not_supported(path + ".imagePullPolicy", policy, PULL_POLICIES))
-    tmp = c.get("terminationMessagePolicy") or ""
-    if not tmp:
-        errs.append(required(path + ".terminationMessagePolicy"))
-    elif tmp not in TERMINATION_MESSAGE_POLICIES:
-        errs.append(not_supported(path + ".terminationMessagePolicy", tmp, TERMINATION_MESSAGE_POLICIES))
+    errs.extend(required_choice(c.get("imagePullPolicy"), path + ".imagePullPolicy", PULL_POLICIES))
+    errs.extend(required_choice(c.get("terminationMessagePolicy"), path + ".terminationMessagePolicy",
+                                TERMINATION_MESSAGE_POLICIES))
     errs.extend(validate_container_ports(c.get("ports"), path + ".ports"))
     errs.extend(_validate_env(c.get("env"), path + ".env"))
     errs.extend(_validate_env_from(c.get("envFrom"), path + ".envFrom"))
@@ -305,22 +296,24 @@ def _validate_ephemeral_container(c: Obj, path: str, *, for_pod: bool) -> list[F
     return errs
 
 
+def _unique_name(name: str, path: str, seen: set[str]) -> list[FieldError]:
+    """A required DNS label not already in ``seen`` (volume and container names); adds it to ``seen``."""
+    if not name:
+        return [required(path)]
+    errs = [invalid(path, name, m) for m in is_dns1123_label(name)]
+    if not errs and name in seen:
+        errs.append(FieldError("Duplicate", path, value=name))
+    seen.add(name)
+    return errs
+
+
 def _validate_volumes(volumes: Any, path: str) -> tuple[list[FieldError], set[str]]:
     errs: list[FieldError] = []
     names: set[str] = set()
     for i, vol in enumerate(as_list(volumes)):
         p = f"{path}[{i}]"
         vol = as_dict(vol)
-        name = vol.get("name") or ""
-        if not name:
-            errs.append(required(p + ".name"))
-        else:
-            msgs = is_dns1123_label(name)
-            if msgs:
-                errs.extend(invalid(p + ".name", name, m) for m in msgs)
-            elif name in names:
-                errs.append(FieldError("Duplicate", p + ".name", value=name))
-            names.add(name)
+        errs.extend(_unique_name(vol.get("name") or "", p + ".name", names))
         sources = [k for k in vol if k != "name" and vol[k] is not None]
         if len(sources) > 1:
             errs.append(FieldError("Forbidden", f"{p}.{sources[1]}", "may not specify more than 1 volume type"))
@@ -359,60 +352,59 @@ def validate_toleration(t: Any, path: str) -> list[FieldError]:
     return errs
 
 
-def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError]:
-    """``ValidatePodSpec`` (plus the pod-only container checks, e.g. image whitespace, when ``for_pod``)."""
-    spec = as_dict(spec)
-    errs, volume_names = _validate_volumes(spec.get("volumes"), path + ".volumes")
-    containers = as_list(spec.get("containers"))
-    if not containers:
+def _validate_host_ports(ports: Any, path: str, *, host_network: bool,
+                         taken: set[str] | None) -> list[FieldError]:
+    """With ``hostNetwork`` a ``hostPort`` must equal its ``containerPort``; with ``taken`` (regular
+    containers) each hostPort/protocol pair may appear once in the pod."""
+    errs: list[FieldError] = []
+    ports = [as_dict(port) for port in as_list(ports)]
+    if host_network:
+        for j, port in enumerate(ports):
+            hp = port.get("hostPort") or 0
+            if hp and hp != port.get("containerPort"):
+                errs.append(invalid(f"{path}[{j}].hostPort", hp,
+                                    "must match `containerPort` when `hostNetwork` is true"))
+    if taken is not None:
+        for j, port in enumerate(ports):
+            hp = port.get("hostPort") or 0
+            if hp:
+                ident = f"{hp}/{port.get('protocol') or 'TCP'}"
+                if ident in taken:
+                    errs.append(FieldError("Duplicate", f"{path}[{j}].hostPort", value=ident))
+                taken.add(ident)
+    return errs
+
+
+def _validate_containers(spec: Obj, path: str, volumes: set[str], *, for_pod: bool) -> list[FieldError]:
+    """Init, regular and ephemeral containers; names are unique across all three."""
+    errs: list[FieldError] = []
+    if not as_list(spec.get("containers")):
         errs.append(required(path + ".containers"))
-    seen: set[str] = set()
+    names: set[str] = set()
     host_ports: set[str] = set()
     for key, init in (("initContainers", True), ("containers", False), ("ephemeralContainers", False)):
         for i, c in enumerate(as_list(spec.get(key))):
             p = f"{path}.{key}[{i}]"
             c = as_dict(c)
-            name = c.get("name") or ""
-            if not name:
-                errs.append(required(p + ".name"))
-            else:
-                msgs = is_dns1123_label(name)
-                if msgs:
-                    errs.extend(invalid(p + ".name", name, m) for m in msgs)
-                elif name in seen:
-                    errs.append(FieldError("Duplicate", p + ".name", value=name))
-                seen.add(name)
+            errs.extend(_unique_name(c.get("name") or "", p + ".name", names))
             if key == "ephemeralContainers":
                 errs.extend(_validate_ephemeral_container(c, p, for_pod=for_pod))
                 continue
-            errs.extend(_validate_container(c, p, volume_names, init=init, for_pod=for_pod))
-            if key in ("containers", "initContainers") and spec.get("hostNetwork"):
-                for j, port in enumerate(as_list(c.get("ports"))):
-                    port = as_dict(port)
-                    hp = port.get("hostPort") or 0
-                    if hp and hp != port.get("containerPort"):
-                        errs.append(invalid(f"{p}.ports[{j}].hostPort", hp,
-                                            "must match `containerPort` when `hostNetwork` is true"))
-            if key == "containers":
-                for j, port in enumerate(as_list(c.get("ports"))):
-                    port = as_dict(port)
-                    hp = port.get("hostPort") or 0
-                    if hp:
-                        ident = f"{hp}/{port.get('protocol') or 'TCP'}"
-                        if ident in host_ports:
-                            errs.append(FieldError("Duplicate", f"{p}.ports[{j}].hostPort", value=ident))
-                        host_ports.add(ident)
-    restart = spec.get("restartPolicy") or ""
-    if not restart:
-        errs.append(required(path + ".restartPolicy"))
-    elif restart not in RESTART_POLICIES:
-        errs.append(not_supported(path + ".restartPolicy", restart, RESTART_POLICIES))
-    dns = spec.get("dnsPolicy") or ""
-    if not dns:
-        errs.append(required(path + ".dnsPolicy"))
-    elif dns not in DNS_POLICIES:
-        errs.append(not_supported(path + ".dnsPolicy", dns, DNS_POLICIES))
-    elif dns == "None" and not spec.get("dnsConfig"):
+            errs.extend(_validate_container(c, p, volumes, init=init, for_pod=for_pod))
+            errs.extend(_validate_host_ports(c.get("ports"), p + ".ports", host_network=bool(spec.get("hostNetwork")),
+                                             taken=host_ports if key == "containers" else None))
+    return errs
+
+
+def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError]:
+    """``ValidatePodSpec`` (plus the pod-only container checks, e.g. image whitespace, when ``for_pod``)."""
+    spec = as_dict(spec)
+    errs, volume_names = _validate_volumes(spec.get("volumes"), path + ".volumes")
+    errs.extend(_validate_containers(spec, path, volume_names, for_pod=for_pod))
+    errs.extend(required_choice(spec.get("restartPolicy"), path + ".restartPolicy", RESTART_POLICIES))
+    dns = spec.get("dnsPolicy")
+    errs.extend(required_choice(dns, path + ".dnsPolicy", DNS_POLICIES))
+    if dns == "None" and not spec.get("dnsConfig"):
         errs.append(required(path + ".dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"))
     ads = spec.get("activeDeadlineSeconds")
     if _is_int(ads) and not 1 <= ads <= _MAX_INT32:

@@ -23,16 +23,18 @@ from kapi.machinery.names import (
     is_valid_port_num,
 )
 from kapi.machinery.objectmeta import validate_labels
-from kapi.registry.allocators import AllocationError, RangeFullError, ServiceAllocators
+from kapi.registry.allocators import AllocationError, IPAllocator, PortAllocator, RangeFullError, ServiceAllocators
 from kapi.registry.strategies._util import (
     GoValue,
     as_dict,
     as_list,
+    ensure_dict,
     go_quote,
     go_string_slice,
     invalid,
     not_supported,
     required,
+    required_choice,
     set_default,
 )
 from kapi.registry.strategy import RequestContext, Strategy
@@ -126,12 +128,15 @@ class _Allocation:
         self.ips: list[str] = []
         self.ports: list[int] = []
 
-    def claim_ip(self, ip: str) -> None:
+    def _claim(self, allocator: IPAllocator | PortAllocator, value: Any, held: list[Any]) -> None:
         if self.dry_run:
-            self.alloc.ip_allocator.check(ip)
+            allocator.check(value)
         else:
-            self.alloc.ip_allocator.allocate_specific(ip)
-        self.ips.append(ip)
+            allocator.allocate_specific(value)
+        held.append(value)
+
+    def claim_ip(self, ip: str) -> None:
+        self._claim(self.alloc.ip_allocator, ip, self.ips)
 
     def next_ip(self) -> str:
         ip = self.alloc.ip_allocator.peek() if self.dry_run else self.alloc.ip_allocator.allocate()
@@ -141,11 +146,7 @@ class _Allocation:
     def claim_port(self, port: int) -> None:
         if port in self.ports:
             raise AllocationError("provided port is already allocated")
-        if self.dry_run:
-            self.alloc.port_allocator.check(port)
-        else:
-            self.alloc.port_allocator.allocate_specific(port)
-        self.ports.append(port)
+        self._claim(self.alloc.port_allocator, port, self.ports)
 
     def next_port(self) -> int:
         pa = self.alloc.port_allocator
@@ -182,18 +183,12 @@ class ServiceStrategy(Strategy):
 
     # --- defaults and preparation ----------------------------------------------------------------
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         set_default(spec, "type", "ClusterIP")
         set_default(spec, "sessionAffinity", "None")
         if spec["sessionAffinity"] == "ClientIP":
-            cfg = spec.get("sessionAffinityConfig")
-            if not isinstance(cfg, dict):
-                cfg = spec["sessionAffinityConfig"] = {}
-            client_ip = cfg.get("clientIP")
-            if not isinstance(client_ip, dict):
-                client_ip = cfg["clientIP"] = {}
+            cfg = ensure_dict(spec, "sessionAffinityConfig")
+            client_ip = ensure_dict(cfg, "clientIP")
             if client_ip.get("timeoutSeconds") is None:
                 client_ip["timeoutSeconds"] = _DEFAULT_AFFINITY_TIMEOUT
         for port in as_list(spec.get("ports")):
@@ -209,12 +204,8 @@ class ServiceStrategy(Strategy):
             spec["internalTrafficPolicy"] = "Cluster"
         if svc_type == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is None:
             spec["allocateLoadBalancerNodePorts"] = True
-        status = obj.get("status")
-        if not isinstance(status, dict):
-            status = obj["status"] = {}
-        lb = status.get("loadBalancer")
-        if not isinstance(lb, dict):
-            lb = status["loadBalancer"] = {}
+        status = ensure_dict(obj, "status")
+        lb = ensure_dict(status, "loadBalancer")
         if svc_type == "LoadBalancer":
             for ing in as_list(lb.get("ingress")):
                 if isinstance(ing, dict) and ing.get("ip") and not ing.get("ipMode"):
@@ -531,10 +522,7 @@ def _validate_ports(spec: Obj) -> list[FieldError]:
         if isinstance(number, int):
             errs.extend(invalid(p + ".port", number, m) for m in is_valid_port_num(number))
         proto = port.get("protocol") or ""
-        if not proto:
-            errs.append(required(p + ".protocol"))
-        elif proto not in PROTOCOLS:
-            errs.append(not_supported(p + ".protocol", proto, PROTOCOLS))
+        errs.extend(required_choice(proto, p + ".protocol", PROTOCOLS))
         target = port.get("targetPort")
         if isinstance(target, int) and not isinstance(target, bool):
             errs.extend(invalid(p + ".targetPort", target, m) for m in is_valid_port_num(target))
@@ -648,10 +636,8 @@ def _validate_service(spec: Obj, family: str) -> list[FieldError]:
         if etp:
             errs.append(invalid("spec.externalTrafficPolicy", etp,
                                 "may only be set for externally-accessible services"))
-    elif not etp:
-        errs.append(required("spec.externalTrafficPolicy"))
-    elif etp not in TRAFFIC_POLICIES:
-        errs.append(not_supported("spec.externalTrafficPolicy", etp, TRAFFIC_POLICIES))
+    else:
+        errs.extend(required_choice(etp, "spec.externalTrafficPolicy", TRAFFIC_POLICIES))
     hc = spec.get("healthCheckNodePort") or 0
     if hc and not (svc_type == "LoadBalancer" and etp == "Local"):
         errs.append(invalid("spec.healthCheckNodePort", hc,

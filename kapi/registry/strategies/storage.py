@@ -9,7 +9,15 @@ from typing import Any
 
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import is_dns1123_subdomain, is_qualified_name
-from kapi.registry.strategies._util import as_dict, as_list, immutable, not_supported, required, set_default
+from kapi.registry.strategies._util import (
+    as_dict,
+    as_list,
+    ensure_dict,
+    immutable,
+    not_supported,
+    required,
+    set_default,
+)
 from kapi.registry.strategy import RequestContext, Strategy
 
 Obj = dict[str, Any]
@@ -58,9 +66,7 @@ class CSIDriverStrategy(Strategy):
     """``csidrivers``."""
 
     def default(self, obj: Obj) -> None:
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            spec = obj["spec"] = {}
+        spec = ensure_dict(obj, "spec")
         for key, value in (("attachRequired", True), ("podInfoOnMount", False), ("storageCapacity", False),
                            ("requiresRepublish", False)):
             if spec.get(key) is None:
