@@ -17,6 +17,7 @@ from aiohttp import web
 from kapi.apiserver.negotiation import JSON, MAX_BODY, decode_body, duplicate_fields, encode, response_type
 from kapi.apiserver.routing import RequestInfo, parse_path
 from kapi.apiserver.state import REGISTRY, WATCHES
+from kapi.apiserver.tables import TableBuilder, table_request
 from kapi.machinery import errors
 from kapi.machinery.errors import FieldError
 from kapi.machinery.selectors import escape_field_value, parse_field_selector
@@ -59,6 +60,11 @@ def _json_response(body: bytes, request: web.Request, *, status: int = 200,
     for w in warnings or ():
         resp.headers.add("Warning", "299 - " + json.dumps(w))  # quoted, control characters escaped
     return resp
+
+
+def _table_response(body: bytes) -> web.Response:
+    """A ``meta.k8s.io`` Table; kube-apiserver labels it plain ``application/json``."""
+    return web.Response(body=body, content_type=JSON)
 
 
 def _context(request: web.Request, info: RequestInfo, *, options: str, subresource: str | None = None,
@@ -146,6 +152,10 @@ async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType,
             _require_verb(rt, "watch")
             return await _watch(request, info, rt, svc, opts)
         _require_verb(rt, "list")
+        treq = table_request(request.headers.get("Accept"), request.query)
+        if treq is not None:
+            body = await TableBuilder(rt, treq).list_bytes(svc, info.namespace, opts)
+            return _table_response(body)
         return _json_response(await svc.list(info.namespace, opts), request)
     if method == "POST":
         if rt.namespaced and info.namespace is None:
@@ -199,6 +209,9 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         _require_verb(rt, "get", sub)
         if sub == "scale":
             return _json_response(orjson.dumps(await svc.get_scale(info.namespace, name)), request)
+        treq = table_request(request.headers.get("Accept"), request.query)
+        if treq is not None:
+            return _table_response(TableBuilder(rt, treq).object_bytes(await svc.get(info.namespace, name)))
         return _json_response(await svc.get(info.namespace, name), request)
     if method == "PUT":
         _require_verb(rt, "update", sub)
@@ -254,6 +267,8 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
         if info.name is not None:
             opts.field_selector = parse_field_selector(f"metadata.name={escape_field_value(info.name)}")
         opts.validate()
+    treq = table_request(request.headers.get("Accept"), request.query)
+    tables = TableBuilder(rt, treq) if treq is not None else None
     stream = WatchStream(svc, info.namespace, opts)
     resp = web.StreamResponse(status=200, headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
     resp.enable_chunked_encoding()
@@ -268,6 +283,8 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
             return False
         if not data:
             return True
+        if tables is not None:
+            data = tables.watch_chunk(data)
         if transport.get_write_buffer_size() > WATCH_BUFFER_LIMIT:
             return False  # a client this far behind is dropped; it re-watches from its last RV
         transport.writelines((b"%x\r\n" % len(data), data, b"\r\n"))
@@ -275,7 +292,7 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
 
     try:
         async for chunk in stream.start():
-            await resp.write(chunk)
+            await resp.write(tables.watch_chunk(chunk) if tables is not None else chunk)
         await stream.live(emit)
     except (ConnectionResetError, ConnectionError):
         pass
