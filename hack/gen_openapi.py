@@ -9,6 +9,11 @@ auxiliary kinds), all of ``meta/v1``, and everything those reference. It is writ
 keys and no whitespace so that regenerating is byte-for-byte reproducible.
 
 Usage: ``python hack/gen_openapi.py [--source PATH] [--output PATH]``
+
+``--documents DIR`` instead writes the OpenAPI documents the server serves (built from the
+current definitions and kapi's route table by ``kapi.apiserver.openapi``; the server builds them
+lazily itself): ``DIR/v3/<api path>.json`` per ``/openapi/v3`` entry and ``DIR/v2/swagger.json``,
+for inspection and diffing against upstream's ``api/openapi-spec``.
 """
 
 from __future__ import annotations
@@ -125,11 +130,33 @@ def render(selected: dict[str, Any], source_label: str) -> bytes:
     return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS) + b"\n"
 
 
+def write_documents(directory: Path) -> None:
+    """The served /openapi/v3 and /openapi/v2 documents, pretty-printed, under ``directory``."""
+    from kapi.apiserver.openapi import OpenAPIDocuments
+    from kapi.registry.catalog import Catalog, load_definitions
+
+    definitions = load_definitions()
+    docs = OpenAPIDocuments(Catalog.builtin(definitions), definitions)
+    option = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    outputs = {f"v3/{key}.json": orjson.loads(doc.body) for key, doc in docs.v3().items()}
+    outputs["v2/swagger.json"] = orjson.loads(docs.v2_json())
+    for name, doc in outputs.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(doc, option=option) + b"\n")
+    print(f"{directory}: {len(outputs)} documents")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, help="a _definitions.json to read instead")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--documents", type=Path, metavar="DIR",
+                        help="write the served OpenAPI documents under DIR instead")
     args = parser.parse_args(argv)
+    if args.documents:
+        write_documents(args.documents)
+        return 0
 
     source: Path = args.source or locate_source()
     defs = orjson.loads(source.read_bytes())["$defs"]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from kapi.apiserver import handlers, system
+from kapi.apiserver import handlers, openapi, system
 from kapi.apiserver.config import ServerConfig
 from kapi.apiserver.gctuning import gc_ctx
 from kapi.apiserver.middleware import status_errors
@@ -31,6 +31,7 @@ def make_app(config: ServerConfig) -> web.Application:
     app[CONFIG] = config
     app[WATCHES] = set()
     system.add_routes(app)
+    openapi.add_routes(app)
     for prefix in ("/api/{tail:.+}", "/apis/{tail:.+}"):
         app.router.add_route("*", prefix, handlers.handle_resource)
     app.cleanup_ctx.append(_registry_ctx)
