@@ -251,7 +251,9 @@ class ResourceService(DeletionMixin, ScaleMixin):
             if problems:
                 mode = field_validation or "Warn"
                 if mode == "Strict":
-                    raise errors.bad_request("strict decoding error: " + ", ".join(problems))
+                    raise errors.bad_request(
+                        f'{kind} in version "{api_version.rpartition("/")[2]}" cannot be handled as a {kind}: '
+                        "strict decoding error: " + ", ".join(problems))
                 if mode == "Warn":
                     ctx.warnings.extend(problems)
                 if unknown:
