@@ -32,6 +32,7 @@ from kapi.registry.options import (
 )
 from kapi.registry.service import ResourceService, WriteResult
 from kapi.registry.strategy import RequestContext
+from kapi.registry.tokens import request_token
 from kapi.registry.types import ResourceType
 from kapi.registry.watching import WatchStream
 
@@ -197,6 +198,10 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
     sub = info.subresource
     if rt.namespaced and info.namespace is None:
         raise errors.not_found_path()
+    if method == "POST" and sub == "token" and rt.plural == "serviceaccounts" and rt.group == "":
+        _require_verb(rt, "create", sub)
+        ctx = _context(request, info, options="CreateOptions")
+        return _json_response(await request_token(svc, ctx, name, await _body(request)), request, status=201)
     if method == "POST" and sub == "binding":
         _require_verb(rt, "create", sub)
         ctx = _context(request, info, options="CreateOptions")

@@ -18,6 +18,8 @@ SERVED_GROUP_VERSIONS: tuple[str, ...] = (
     "v1",
     "apps/v1",
     "events.k8s.io/v1",
+    "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1",
     "autoscaling/v2",
     "autoscaling/v1",
     "batch/v1",
@@ -94,6 +96,13 @@ _HPA_STORAGE = "autoscaling/horizontalpodautoscalers"
 
 _CORE: tuple[Fact, ...] = (
     Fact("v1", "bindings", "Binding", True, CREATE_ONLY),
+    # reviews: create-only, answered and never stored (kapi/registry/strategies/reviews.py)
+    Fact("authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", False, CREATE_ONLY),
+    Fact("authentication.k8s.io/v1", "tokenreviews", "TokenReview", False, CREATE_ONLY),
+    Fact("authorization.k8s.io/v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", True, CREATE_ONLY),
+    Fact("authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, CREATE_ONLY),
+    Fact("authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False, CREATE_ONLY),
+    Fact("authorization.k8s.io/v1", "subjectaccessreviews", "SubjectAccessReview", False, CREATE_ONLY),
     Fact("v1", "componentstatuses", "ComponentStatus", False, ("get", "list"), ("cs",)),
     Fact("v1", "configmaps", "ConfigMap", True, short_names=("cm",)),
     Fact("v1", "endpoints", "Endpoints", True, short_names=("ep",)),

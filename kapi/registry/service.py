@@ -265,6 +265,9 @@ class ResourceService(DeletionMixin, ScaleMixin):
     # --- create ----------------------------------------------------------------------------------
     async def create(self, ctx: RequestContext, obj: Obj, *, field_validation: str | None = None) -> WriteResult:
         obj = self.check_body(ctx, obj, field_validation=field_validation)
+        review = getattr(self.strategy, "review", None)
+        if review is not None:
+            return self._review(ctx, obj, review)
         m = meta.meta(obj)
         ns = ctx.namespace
         if self.rt.namespaced:
@@ -327,6 +330,25 @@ class ResourceService(DeletionMixin, ScaleMixin):
             await self.reg.after_write(self, None, obj)
             return WriteResult(kv.value, 201, obj)
         raise AssertionError("unreachable")
+
+    def _review(self, ctx: RequestContext, obj: Obj, review: Any) -> WriteResult:
+        """Reviews are answered, not stored: validate the spec and return it with a status."""
+        m = meta.meta(obj)
+        if self.rt.namespaced:
+            if m.get("namespace") not in (None, "", ctx.namespace):
+                raise errors.bad_request("the namespace of the provided object does not match the namespace "
+                                         "sent on the request")
+            spec_ns = (obj.get("spec") or {}).get("resourceAttributes", {}).get("namespace") \
+                if isinstance(obj.get("spec"), dict) else None
+            if spec_ns not in (None, ctx.namespace):
+                raise self._invalid(m.get("name", ""), [FieldError(
+                    "Invalid", "spec.resourceAttributes.namespace", value=spec_ns,
+                    detail="must match metadata.namespace")])
+        errs = self.strategy.validate(ctx, obj)
+        if errs:
+            raise self._invalid(m.get("name", ""), errs)
+        out = review(ctx, obj)
+        return WriteResult(orjson.dumps(out), 201, out)
 
     def _prepare_create(self, ctx: RequestContext, obj: Obj) -> None:
         m = obj["metadata"]

@@ -49,7 +49,8 @@ def test_api_group_list(catalog: Catalog) -> None:
     _validate(doc, "APIGroupList")
     assert (doc["kind"], doc["apiVersion"]) == ("APIGroupList", "v1")
     names = [g["name"] for g in doc["groups"]]
-    assert names[:4] == ["apps", "events.k8s.io", "autoscaling", "batch"]
+    assert names[:6] == ["apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling",
+                         "batch"]
     assert names.index("admissionregistration.k8s.io") + 1 == names.index("apiextensions.k8s.io")
     assert "" not in names
     autoscaling = doc["groups"][names.index("autoscaling")]

@@ -35,6 +35,7 @@ from kapi.registry.strategies import (
     pods,
     policy,
     rbac,
+    reviews,
     scheduling,
     services,
     storage,
@@ -48,6 +49,13 @@ NameRule = Callable[[str, bool], list[str]]
 _RBAC = "rbac.authorization.k8s.io"
 
 _STRATEGIES: dict[tuple[str, str], Strategy] = {
+    # reviews: answered, never stored
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): reviews.AccessReviewStrategy(self_review=True),
+    ("authorization.k8s.io", "subjectaccessreviews"): reviews.AccessReviewStrategy(self_review=False),
+    ("authorization.k8s.io", "localsubjectaccessreviews"): reviews.AccessReviewStrategy(self_review=False),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): reviews.RulesReviewStrategy(),
+    ("authentication.k8s.io", "selfsubjectreviews"): reviews.SelfSubjectReviewStrategy(),
+    ("authentication.k8s.io", "tokenreviews"): reviews.TokenReviewStrategy(),
     # core/v1
     ("", "pods"): pods.PodStrategy(),
     ("", "services"): services.ServiceStrategy(),
