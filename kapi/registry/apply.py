@@ -68,6 +68,29 @@ def merge(live: Any, applied: Any, node: SchemaNode | None) -> Any:
     return copy.deepcopy(applied)
 
 
+def fill_list_keys(applied: Any, defaulted: Any, node: SchemaNode | None) -> None:
+    """Give items of keyed lists the key fields defaulting would give them (a port's ``protocol``).
+
+    Only keys: the rest of an apply configuration must stay as sent, or the applier would own
+    (and fight over) every defaulted field, such as a Deployment's ``replicas``.
+    """
+    if node is None:
+        return
+    if isinstance(applied, dict) and isinstance(defaulted, dict):
+        for key, value in applied.items():
+            if key in defaulted:
+                fill_list_keys(value, defaulted[key], node.prop(key))
+    elif isinstance(applied, list) and isinstance(defaulted, list) and node.is_array:
+        keys = _keys_of(node)
+        items = node.items()
+        for mine, theirs in zip(applied, defaulted, strict=False):
+            if isinstance(mine, dict) and isinstance(theirs, dict):
+                for k in keys:
+                    if k not in mine and k in theirs:
+                        mine[k] = theirs[k]
+                fill_list_keys(mine, theirs, items)
+
+
 def _ident(item: Obj, keys: list[str]) -> str:
     return orjson.dumps({k: item.get(k) for k in sorted(keys)}).decode()
 
@@ -222,6 +245,9 @@ async def apply_patch(svc: ResourceService, ctx: RequestContext, name: str, body
     for key in ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation"):
         am.pop(key, None)
     manager = ctx.field_manager or ""
+    defaulted = copy.deepcopy(applied)
+    svc.strategy.default(defaulted)
+    fill_list_keys(applied, defaulted, svc.schema)
     applied_flat = flatten(applied, svc.schema)
     for _attempt in range(16):
         kv = await svc.store.get(svc.key(ctx.namespace, name))

@@ -129,3 +129,16 @@ def test_dynamic_client_server_side_apply(api_client: client.ApiClient, ns: str)
     out = cms.server_side_apply(body=body, namespace=ns, field_manager="dyn-test")
     assert out.data.a == "1"
     assert [m.manager for m in out.metadata.managedFields] == ["dyn-test"]
+
+
+def test_reapplying_ports_without_their_defaulted_key(kapi_server: ServerThread, ns: str) -> None:
+    """Service ports are keyed by port and protocol; protocol's default must not split one port into two."""
+    path = f"/api/v1/namespaces/{ns}/services/s1"
+    cfg = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s1"},
+           "spec": {"selector": {"app": "s1"}, "ports": [{"name": "http", "port": 80, "targetPort": 80}]}}
+    assert _apply(kapi_server, path, cfg, "m").status_code == 201
+    again = _apply(kapi_server, path, cfg, "m")
+    assert again.status_code == 200, again.text
+    assert again.json()["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 80}]
+    fields = again.json()["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:ports"]
+    assert list(fields) == ['k:{"port":80,"protocol":"TCP"}']
