@@ -12,6 +12,11 @@ pays nothing (kubectl-contract.md §4):
 * ``/openapi/v2``: the Swagger 2.0 document of every served path, as gnostic protobuf (what
   kubectl asks for, :mod:`kapi.apiserver.openapi_proto`) or JSON.
 
+Custom resources (``ResourceType.extra["custom"]``) get the paths and definitions upstream's CRD
+OpenAPI builder publishes: ``<reversed group>.<version>.<Kind>`` and its list kind, built from the
+version's ``openAPIV3Schema`` with ``apiVersion``, ``kind`` and ``metadata`` added; JSON and YAML
+only, no strategic merge patch, no ``watch`` paths.
+
 Every PATCH/PUT/POST operation declares ``dryRun``, ``fieldManager`` and ``fieldValidation``;
 kubectl looks for ``fieldValidation`` on the PATCH operation carrying the object's GVK before it
 leaves field validation to the server.
@@ -23,7 +28,7 @@ import email.utils
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -68,6 +73,9 @@ PATCH_TYPES = ("application/apply-patch+yaml", "application/json-patch+json", "a
 OBJECT_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf")
 WATCH_TYPES = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf",
                "application/json;stream=watch", "application/vnd.kubernetes.protobuf;stream=watch")
+#: custom resources: no protobuf, no strategic merge patch (the CRD builder's routes)
+CUSTOM_TYPES = ("application/json", "application/yaml")
+CUSTOM_PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -136,6 +144,131 @@ def closure(schemas: dict[str, Json], roots: Any, prefix: str) -> dict[str, Json
         seen.add(name)
         todo.extend(_refs(schemas[name], prefix))
     return {name: schemas[name] for name in sorted(seen)}
+
+
+# --- custom resources ---------------------------------------------------------------------------
+_CONVENTIONS = "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
+_OBJECT_META_DOC = f"Standard object's metadata. More info: {_CONVENTIONS}#metadata"
+_LIST_META_DOC = f"Standard list metadata. More info: {_CONVENTIONS}#types-kinds"
+_API_VERSION_DOC = ("APIVersion defines the versioned schema of this representation of an object. Servers should "
+                    "convert recognized schemas to the latest internal value, and may reject unrecognized values. "
+                    f"More info: {_CONVENTIONS}#resources")
+_KIND_DOC = ("Kind is a string value representing the REST resource this object represents. Servers may infer "
+             "this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. "
+             f"More info: {_CONVENTIONS}#types-kinds")
+_EMBEDDED_API_VERSION_DOC = ("apiVersion defines the versioned schema of this representation of an object. "
+                             f"More info: {_CONVENTIONS}#resources")
+_EMBEDDED_KIND_DOC = ("kind is a string value representing the type of this object. In CamelCase. "
+                      f"More info: {_CONVENTIONS}#types-kinds")
+
+#: what a structural schema keeps of a CRD's JSON-schema (``x-kubernetes-*`` always)
+_GENERIC_KEYS = frozenset({"type", "title", "description", "default", "nullable", "items", "properties",
+                           "additionalProperties"})
+#: value validations, which the v2 document strips (upstream ``StripValueValidations``)
+_VALUE_VALIDATION_KEYS = frozenset({
+    "format", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength", "minLength",
+    "pattern", "maxItems", "minItems", "uniqueItems", "multipleOf", "enum", "maxProperties", "minProperties",
+    "required", "allOf", "oneOf", "anyOf", "not"})
+_JUNCTORS = ("allOf", "oneOf", "anyOf")
+
+
+def rest_friendly_name(group: str, version: str, kind: str) -> str:
+    """Upstream's definition name of a custom kind: the group reversed, ``com.example.v1.Widget``."""
+    head = ".".join(reversed(group.split("."))) if group else ""
+    return ".".join(p for p in (head, version, kind) if p)
+
+
+def _meta_ref(name: str, description: str, *, v3: bool) -> Json:
+    target = (V3_REF if v3 else V2_REF) + META + name
+    if v3:
+        return {"allOf": [{"$ref": target}], "description": description}
+    return {"$ref": target, "description": description}
+
+
+def _has_int_or_string_anyof(node: Json) -> bool:
+    def is_pair(anyof: Any) -> bool:
+        return isinstance(anyof, list) and {"integer", "string"} <= {
+            s.get("type") for s in anyof if isinstance(s, dict)}
+
+    if is_pair(node.get("anyOf")):
+        return True
+    return any(isinstance(s, dict) and is_pair(s.get("anyOf")) for s in node.get("allOf") or ())
+
+
+def _crd_node(node: Any, *, v3: bool) -> Any:
+    """One node of a CRD schema as the builder publishes it: structural keys only, unfolded
+    (``x-kubernetes-int-or-string`` gets its ``anyOf``), embedded resources given TypeMeta and
+    ObjectMeta; for v2 also without value validations and ``nullable``, and without the properties
+    or items of nodes that preserve unknown fields (kubectl's v2 validation would reject them)."""
+    if not isinstance(node, dict):
+        return node
+    out: Json = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-"):
+            out[key] = value
+        elif key in ("properties", "patternProperties"):
+            if key == "properties" and isinstance(value, dict):
+                out[key] = {name: _crd_node(sub, v3=v3) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = _crd_node(value, v3=v3)
+        elif key in _JUNCTORS and isinstance(value, list):
+            out[key] = [_crd_node(sub, v3=v3) for sub in value]
+        elif key in _GENERIC_KEYS or key in _VALUE_VALIDATION_KEYS:
+            out[key] = value
+    if out.get("x-kubernetes-int-or-string") is True and not _has_int_or_string_anyof(out):
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]  # Unfold
+    preserve = out.get("x-kubernetes-preserve-unknown-fields") is True
+    if not v3:
+        for key in _VALUE_VALIDATION_KEYS | {"nullable"}:
+            out.pop(key, None)
+        if preserve:
+            out.pop("items", None)
+            out.pop("properties", None)
+        if out.get("type") == "array" and "items" not in out:
+            out.pop("type")
+    if out.get("x-kubernetes-embedded-resource") is True and (v3 or not preserve):
+        props = out.setdefault("properties", {})
+        props["apiVersion"] = {"description": _EMBEDDED_API_VERSION_DOC, "type": "string"}
+        props["kind"] = {"description": _EMBEDDED_KIND_DOC, "type": "string"}
+        props["metadata"] = _meta_ref("ObjectMeta", _OBJECT_META_DOC, v3=v3)
+        if v3:
+            required = list(out.get("required") or ())
+            required.extend(k for k in ("kind", "apiVersion") if k not in required)
+            out["required"] = required
+    return out
+
+
+def custom_schemas(rt: ResourceType, *, v3: bool) -> dict[str, Json]:
+    """The object and list definitions of a custom resource type (upstream's CRD OpenAPI builder)."""
+    name = rest_friendly_name(rt.group, rt.version, rt.kind)
+    list_name = rest_friendly_name(rt.group, rt.version, rt.list_kind)
+    raw = rt.extra.get("crd_schema")
+    gvk = [{"group": rt.group, "kind": rt.kind, "version": rt.version}]
+    obj: Json
+    if not isinstance(raw, dict) or (not v3 and raw.get("x-kubernetes-preserve-unknown-fields") is True):
+        obj = {"type": "object"}  # nothing kubectl could validate against
+    else:
+        obj = _crd_node(raw, v3=v3)
+        props = obj.setdefault("properties", {})
+        props["apiVersion"] = {"description": _API_VERSION_DOC, "type": "string"}
+        props["kind"] = {"description": _KIND_DOC, "type": "string"}
+        props["metadata"] = _meta_ref("ObjectMeta", _OBJECT_META_DOC, v3=v3)
+    obj["x-kubernetes-group-version-kind"] = gvk
+    items_doc = f"List of {rt.plural}. More info: {_CONVENTIONS}"
+    lst: Json = {
+        "description": f"{rt.list_kind} is a list of {rt.kind}",
+        "properties": {
+            "apiVersion": {"description": _API_VERSION_DOC, "type": "string"},
+            "items": {"description": items_doc, "items": {"$ref": (V3_REF if v3 else V2_REF) + name},
+                      "type": "array"},
+            "kind": {"description": _KIND_DOC, "type": "string"},
+            "metadata": _meta_ref("ListMeta", _LIST_META_DOC, v3=v3),
+        },
+        "required": ["items"],
+        "type": "object",
+        "x-kubernetes-group-version-kind": [{"group": rt.group, "kind": rt.list_kind, "version": rt.version}],
+    }
+    return {name: obj, list_name: lst}
 
 
 # --- the route table ----------------------------------------------------------------------------
@@ -255,7 +388,25 @@ class _Names:
         return self.by_gvk.get((group, version, kind))
 
 
+def _custom_operation(op: Operation) -> Operation:
+    consumes = CUSTOM_PATCH_TYPES if op.method == "patch" else CUSTOM_TYPES
+    return replace(op, consumes=consumes, produces=CUSTOM_TYPES)
+
+
 def _resource_paths(rt: ResourceType, names: _Names) -> Iterator[PathItem]:
+    """The paths of one resource; a custom resource's as the CRD OpenAPI builder publishes them
+    (JSON and YAML only, no strategic merge patch, no ``watch`` paths)."""
+    if not rt.extra.get("custom"):
+        yield from _builtin_resource_paths(rt, names)
+        return
+    for item in _builtin_resource_paths(rt, names):
+        if "/watch/" in item.path:
+            continue
+        item.operations = [_custom_operation(op) for op in item.operations]
+        yield item
+
+
+def _builtin_resource_paths(rt: ResourceType, names: _Names) -> Iterator[PathItem]:
     gv = gv_camel(rt.group, rt.version)
     prefix = api_prefix(rt.group, rt.version)
     kind = rt.kind
@@ -510,6 +661,11 @@ class OpenAPIDocuments:
         self.definitions = definitions
         self.catalog_version = catalog.version
         self._names = _Names(definitions)
+        self._custom = [rt for rt in catalog.all() if rt.extra.get("custom")]
+        for rt in self._custom:
+            self._names.by_gvk[(rt.group, rt.version, rt.kind)] = rest_friendly_name(rt.group, rt.version, rt.kind)
+            self._names.by_gvk[(rt.group, rt.version, rt.list_kind)] = rest_friendly_name(
+                rt.group, rt.version, rt.list_kind)
         self._schemas: dict[bool, dict[str, Json]] = {}
         self._v3: dict[str, V3Document] | None = None
         self._v3_index: bytes | None = None
@@ -525,6 +681,8 @@ class OpenAPIDocuments:
         if found is None:
             ref = V3_REF if v3 else V2_REF
             found = {name: convert_definition(name, raw, ref, v3=v3) for name, raw in self.definitions.defs.items()}
+            for rt in self._custom:
+                found.update(custom_schemas(rt, v3=v3))
             self._schemas[v3] = found
         return found
 

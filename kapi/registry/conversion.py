@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from kapi.machinery.errors import StatusError
+
 Obj = dict[str, Any]
 Converter = Callable[[Obj, str], Obj]
 
@@ -154,3 +156,23 @@ CONVERTERS: dict[str, Converter] = {
     "autoscaling/horizontalpodautoscalers": convert_hpa,
     "core/events": convert_event,
 }
+
+
+def rewrite_version_for(rt: Any) -> Converter | None:
+    """Versions of a custom resource with ``conversion: None`` differ only in ``apiVersion``."""
+    if rt.extra.get("conversion_webhook"):
+        return _webhook_unsupported(rt)
+
+    def rewrite(obj: Obj, target: str) -> Obj:
+        return {**obj, "apiVersion": target}
+
+    return rewrite
+
+
+def _webhook_unsupported(rt: Any) -> Converter:
+    def refuse(obj: Obj, target: str) -> Obj:
+        raise StatusError(500, "InternalError",
+                          f"conversion webhook for {rt.extra.get('crd_name')} failed: kapi does not call conversion "
+                          f"webhooks yet; only the storage version {rt.extra.get('storage_version')} can be served")
+
+    return refuse

@@ -19,6 +19,7 @@ from kapi.machinery.errors import StatusError
 from kapi.machinery.schema import Definitions, SchemaNode
 from kapi.registry.allocators import ServiceAllocators
 from kapi.registry.catalog import Catalog
+from kapi.registry.crds import CLEANUP_FINALIZER, established_status, is_established, types_from_crd
 from kapi.registry.options import DeleteOptions, ListOptions
 from kapi.registry.service import ResourceService
 from kapi.registry.strategy import RequestContext
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CRD_GROUP = "apiextensions.k8s.io"
+CRD_KEY = "apiextensions.k8s.io/customresourcedefinitions"
 
 
 class Registry:
@@ -45,6 +48,7 @@ class Registry:
         self._services: dict[tuple[str, str, str], ResourceService] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._finalizing: set[str] = set()
+        self._crd_types: dict[str, list[ResourceType]] = {}
 
     # --- lookups --------------------------------------------------------------------------------
     def service(self, rt: ResourceType) -> ResourceService:
@@ -99,10 +103,15 @@ class Registry:
     async def after_write(self, svc: ResourceService, old: Obj | None, new: Obj | None) -> None:
         if svc.key_name == "core/namespaces" and new is not None and new["metadata"].get("deletionTimestamp"):
             self._spawn(self._finalize_namespace(new["metadata"]["name"]))
+        elif svc.key_name == CRD_KEY:
+            self._crd_changed(old, new)
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         await self._rebuild_allocators()
+        res = await self.store.list("/apiextensions.k8s.io/customresourcedefinitions/")
+        for kv in res.items:
+            self._crd_changed(None, orjson.loads(kv.value))
         await self._bootstrap()
         # resume namespaces whose deletion was interrupted by a restart
         items, _, _, _ = await self.core("namespaces").list_items(None, ListOptions())
@@ -195,3 +204,88 @@ class Registry:
                 log.warning("emptying namespace %s of %s: %s", namespace, rt.plural, exc.message)
             remaining += await self.store.count(rt.prefix(namespace))
         return remaining
+
+    # --- CustomResourceDefinitions ---------------------------------------------------------------
+    def _crd_changed(self, old: Obj | None, new: Obj | None) -> None:
+        """Serve what a CRD defines now; establish it; clean up after it when it is being deleted."""
+        name = (new or old or {}).get("metadata", {}).get("name", "")
+        if not name:
+            return
+        wanted = types_from_crd(new) if new is not None else []
+        keep = {(t.group, t.version, t.plural) for t in wanted}
+        for rt in self._crd_types.get(name, []):
+            if (rt.group, rt.version, rt.plural) not in keep:
+                self.catalog.remove(rt.group, rt.version, rt.plural)
+        for rt in wanted:
+            self.catalog.add(rt)
+        if wanted:
+            self._crd_types[name] = wanted
+        else:
+            self._crd_types.pop(name, None)
+        if new is None:
+            return
+        if new["metadata"].get("deletionTimestamp"):
+            self._spawn(self._cleanup_crd(name))
+        elif not is_established(new):
+            self._spawn(self._establish_crd(name))
+
+    def _crd_service(self) -> ResourceService:
+        svc = self.service_for(CRD_GROUP, "v1", "customresourcedefinitions")
+        assert svc is not None
+        return svc
+
+    async def _establish_crd(self, name: str) -> None:
+        svc = self._crd_service()
+        for _attempt in range(16):
+            kv = await self.store.get(f"/apiextensions.k8s.io/customresourcedefinitions/{name}")
+            if kv is None:
+                return
+            crd = orjson.loads(kv.value)
+            if is_established(crd) or crd["metadata"].get("deletionTimestamp"):
+                return
+            ctx = self.context(subresource="status", field_manager="kube-apiserver")
+            crd["status"] = established_status(crd, ctx.now)
+            try:
+                await svc.update(ctx, name, crd)
+                return
+            except StatusError as exc:
+                if exc.code != 409:
+                    log.warning("establishing CRD %s: %s", name, exc.message)
+                    return
+
+    async def _cleanup_crd(self, name: str) -> None:
+        """Delete every custom resource of a terminating CRD, then let the CRD go."""
+        if name in self._finalizing:
+            return
+        self._finalizing.add(name)
+        try:
+            types = self._crd_types.get(name, [])
+            if types:
+                svc = self.service(types[0])
+                prefix = types[0].storage_prefix
+                for _round in range(600):
+                    ctx = self.context(field_manager="kube-apiserver")
+                    await svc.delete_collection(ctx, ListOptions(), DeleteOptions(propagation_policy="Background"))
+                    if await self.store.count(prefix) == 0:
+                        break
+                    await asyncio.sleep(0.5)
+            crds = self._crd_service()
+            for _attempt in range(16):
+                kv = await self.store.get(f"/apiextensions.k8s.io/customresourcedefinitions/{name}")
+                if kv is None:
+                    return
+                crd = orjson.loads(kv.value)
+                finalizers = [f for f in crd["metadata"].get("finalizers") or [] if f != CLEANUP_FINALIZER]
+                if len(finalizers) == len(crd["metadata"].get("finalizers") or []):
+                    return
+                crd["metadata"]["finalizers"] = finalizers
+                try:
+                    await crds.update(self.context(field_manager="kube-apiserver"), name, crd)
+                    return
+                except StatusError as exc:
+                    if exc.code != 409:
+                        raise
+        except Exception:  # a background task must not die silently
+            log.exception("cleaning up after CRD %s failed", name)
+        finally:
+            self._finalizing.discard(name)

@@ -25,8 +25,24 @@ class ScaleMixin:
         obj = await self.get_obj(namespace, name)
         return self._scale_of(obj)
 
+    def _scale_paths(self: ResourceService) -> Obj | None:
+        """A custom resource's scale paths (``.spec.replicas`` style), or None for built-in kinds."""
+        paths = self.rt.extra.get("scale")
+        return paths if isinstance(paths, dict) else None
+
     def _scale_of(self: ResourceService, obj: Obj) -> Obj:
         m = obj["metadata"]
+        scale_meta = {k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                      if k in m}
+        paths = self._scale_paths()
+        if paths is not None:
+            replicas = _get(obj, paths.get("specReplicasPath", ".spec.replicas"))
+            current = _get(obj, paths.get("statusReplicasPath", ".status.replicas"))
+            selector = _get(obj, paths["labelSelectorPath"]) if paths.get("labelSelectorPath") else None
+            return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
+                    "spec": {"replicas": replicas if isinstance(replicas, int) else 0},
+                    "status": {"replicas": current if isinstance(current, int) else 0,
+                               "selector": selector if isinstance(selector, str) else ""}}
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
         selector = spec.get("selector")
         if isinstance(selector, dict) and ("matchLabels" in selector or "matchExpressions" in selector):
@@ -35,8 +51,6 @@ class ScaleMixin:
             sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
         else:
             sel = status.get("selector", "") if isinstance(status.get("selector"), str) else ""
-        scale_meta = {k: m[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                      if k in m}
         return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
                 "spec": {"replicas": spec.get("replicas", 0)},
                 "status": {"replicas": status.get("replicas", 0), "selector": sel}}
@@ -68,7 +82,11 @@ class ScaleMixin:
                 raise errors.invalid("autoscaling", "Scale", name, [
                     FieldError("Invalid", "spec.replicas", "must be greater than or equal to 0", value=replicas)])
             new = copy.deepcopy(obj)
-            new.setdefault("spec", {})["replicas"] = replicas
+            paths = self._scale_paths()
+            if paths is not None:
+                _set(new, paths.get("specReplicasPath", ".spec.replicas"), replicas)
+            else:
+                new.setdefault("spec", {})["replicas"] = replicas
             sub_ctx = RequestContext(namespace=ctx.namespace, subresource="scale", dry_run=ctx.dry_run,
                                      field_manager=ctx.field_manager, now=ctx.now, warnings=ctx.warnings,
                                      services=ctx.services)
@@ -84,3 +102,24 @@ class ScaleMixin:
                 out["metadata"]["resourceVersion"] = orjson.loads(res.body)["metadata"]["resourceVersion"]
             return out
         raise self._conflict(name)
+
+
+def _get(obj: Any, path: str) -> Any:
+    cur = obj
+    for part in path.strip(".").split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _set(obj: Obj, path: str, value: Any) -> None:
+    parts = path.strip(".").split(".")
+    cur = obj
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[part] = nxt
+        cur = nxt
+    cur[parts[-1]] = value

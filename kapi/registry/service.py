@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from kapi.machinery import errors, meta, validation
+from kapi.machinery import errors, meta, names, validation
 from kapi.machinery.errors import FieldError, StatusError
 from kapi.machinery.jsonpatch import apply_json_patch
 from kapi.machinery.mergepatch import apply_merge_patch
 from kapi.machinery.objectmeta import validate_object_meta, validate_object_meta_update
+from kapi.machinery.schema import Definitions, SchemaNode
 from kapi.machinery.strategicpatch import apply_strategic_merge_patch
 from kapi.registry import managedfields
 from kapi.registry.apply import apply_patch
-from kapi.registry.conversion import CONVERTERS
+from kapi.registry.conversion import CONVERTERS, rewrite_version_for
 from kapi.registry.deletion import DeletionMixin
 from kapi.registry.encoding import encoder_for, list_body
 from kapi.registry.options import ListOptions, decode_continue, encode_continue
@@ -30,6 +31,7 @@ from kapi.registry.patchtypes import PATCH_APPLY, PATCH_JSON, PATCH_MERGE, PATCH
 from kapi.registry.results import WriteResult
 from kapi.registry.scale import ScaleMixin
 from kapi.registry.strategies import name_rule, strategy_for, supported_field_selectors
+from kapi.registry.strategies.custom import CustomResourceStrategy
 from kapi.registry.strategy import RequestContext
 from kapi.storage.interface import (
     CompactedError,
@@ -41,7 +43,6 @@ from kapi.storage.interface import (
 )
 
 if TYPE_CHECKING:
-    from kapi.machinery.schema import SchemaNode
     from kapi.registry.registry import Registry
     from kapi.registry.types import ResourceType
 
@@ -67,7 +68,22 @@ class ResourceService(DeletionMixin, ScaleMixin):
         self.schema: SchemaNode | None = registry.definitions.node(rt.schema) if rt.schema else None
         self.has_status = rt.subresource("status") is not None
         self.convert = CONVERTERS.get(rt.storage_resource) if rt.storage_resource else None
+        self.custom = bool(rt.extra.get("custom"))
+        # the built-in kinds' finalizer-name rule; apiextensions (CRDs, custom resources) use the generic one
+        self.kube_finalizers = rt.group != "apiextensions.k8s.io" and not self.custom
+        if self.custom:
+            self._init_custom(rt)
         self._type_prefix = orjson.dumps({"apiVersion": rt.api_version, "kind": rt.kind})[:-1] + b","
+
+    def _init_custom(self, rt: ResourceType) -> None:
+        """A custom resource: its behaviour comes from the CRD's version, carried by the descriptor."""
+        strategy = CustomResourceStrategy(rt)
+        self.strategy = strategy
+        self.name_rule = names.name_is_dns_subdomain
+        self.field_selectors = strategy.supported_field_selectors()
+        # for server-side apply and managedFields: the CRD's list-type/map-keys annotations
+        self.schema = SchemaNode(Definitions({}), rt.extra.get("crd_schema") or {"type": "object"})  # type: ignore[arg-type]
+        self.convert = rewrite_version_for(rt)
 
     def view(self, value: bytes) -> bytes:
         """Stored bytes as this version presents them (objects may be stored by another version)."""
@@ -84,6 +100,8 @@ class ResourceService(DeletionMixin, ScaleMixin):
         Stored objects begin with those two keys (``check_body`` puts them first), so this is
         a slice, not a re-encode.
         """
+        if self.custom:
+            return value  # custom resources' list items keep their apiVersion and kind, as upstream
         prefix = self._type_prefix
         if value.startswith(prefix):
             return b"{" + value[len(prefix):]
@@ -241,10 +259,14 @@ class ResourceService(DeletionMixin, ScaleMixin):
             raise errors.bad_request(depth_err)
         node = self.schema if expect_kind is None else self.reg.schema_for_kind(kind, api_version)
         if node is not None:
-            msg = validation.check_types(obj, node, kind=kind, api_version=api_version)
-            if msg:
-                raise errors.bad_request(msg)
-            unknown = validation.unknown_fields(obj, node)
+            if self.custom and expect_kind is None:
+                # custom resources: type errors are the schema's 422s; pruning drops unknown fields
+                unknown = self.strategy.prune(obj)  # type: ignore[attr-defined]
+            else:
+                msg = validation.check_types(obj, node, kind=kind, api_version=api_version)
+                if msg:
+                    raise errors.bad_request(msg)
+                unknown = validation.unknown_fields(obj, node)
             problems = [f'duplicate field "{d}"' for d in ctx.duplicate_fields]
             problems.extend(f'unknown field "{u}"' for u in unknown)
             ctx.duplicate_fields = []  # reported once, for the body as sent
@@ -256,7 +278,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
                         "strict decoding error: " + ", ".join(problems))
                 if mode == "Warn":
                     ctx.warnings.extend(problems)
-                if unknown:
+                if unknown and not self.custom:
                     validation.strip_unknown_fields(obj, node)
         obj.pop("kind", None)
         obj.pop("apiVersion", None)
@@ -367,7 +389,8 @@ class ResourceService(DeletionMixin, ScaleMixin):
 
     def _validate_create(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         m = obj["metadata"]
-        errs = validate_object_meta(m, namespaced=self.rt.namespaced, name_rule=self.name_rule)
+        errs = validate_object_meta(m, namespaced=self.rt.namespaced, name_rule=self.name_rule,
+                                    kube_finalizers=self.kube_finalizers)
         if self.schema is not None:
             errs.extend(e for e in validation.required_fields(obj, self.schema)
                         if not e.field.startswith("metadata"))
@@ -518,8 +541,9 @@ class ResourceService(DeletionMixin, ScaleMixin):
         return False
 
     def _validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
-        errs = validate_object_meta_update(new["metadata"], old["metadata"])
-        errs.extend(validate_object_meta(new["metadata"], namespaced=self.rt.namespaced, name_rule=self.name_rule))
+        errs = validate_object_meta_update(new["metadata"], old["metadata"], kube_finalizers=self.kube_finalizers)
+        errs.extend(validate_object_meta(new["metadata"], namespaced=self.rt.namespaced, name_rule=self.name_rule,
+                                         kube_finalizers=self.kube_finalizers))
         om, nm = old["metadata"], new["metadata"]
         if om.get("deletionTimestamp"):
             added = set(nm.get("finalizers") or []) - set(om.get("finalizers") or [])
@@ -586,7 +610,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
         if patch_type == PATCH_MERGE:
             return apply_merge_patch(current, patch)
         if patch_type == PATCH_STRATEGIC:
-            if self.schema is None:
+            if self.schema is None or self.custom:
                 raise StatusError(415, "UnsupportedMediaType",
                                   f"the body of the request was in an unknown format - accepted media types "
                                   f"include: {PATCH_JSON}, {PATCH_MERGE}, {PATCH_APPLY}")

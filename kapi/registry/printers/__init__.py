@@ -2,8 +2,9 @@
 
 ``printer_for(rt)`` gives the ``Printer`` of a resource type: upstream's printer for the built-in
 kinds that have one (``pkg/printers/internalversion/printers.go``, Kubernetes 1.33), the
-default table convertor (``NAME``, ``CREATED AT``) for the other built-in kinds, and ``NAME``,
-``AGE`` for custom resources (the CRD table convertor without additional printer columns).
+default table convertor (``NAME``, ``CREATED AT``) for the other built-in kinds, and for custom
+resources the CRD table convertor (``kapi.registry.printers.custom``): ``NAME`` and the version's
+additional printer columns, or ``NAME``, ``AGE`` when it declares none.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kapi.registry.printers._base import (
 from kapi.registry.printers.apps import APPS, BATCH
 from kapi.registry.printers.core import PRINTERS as CORE
 from kapi.registry.printers.core import pod_status
+from kapi.registry.printers.custom import cached_custom_printer
 from kapi.registry.printers.groups import (
     ADMISSION,
     CERTIFICATESIGNINGREQUESTS,
@@ -81,6 +83,11 @@ _BUILTIN_GROUPS = frozenset(gv.rpartition("/")[0] for gv in SERVED_GROUP_VERSION
 
 
 def printer_for(rt: ResourceType) -> Printer:
+    if rt.extra.get("custom"):
+        columns = rt.extra.get("printer_columns")
+        if isinstance(columns, list) and columns:
+            return cached_custom_printer(columns)
+        return CUSTOM
     found = _BY_GROUP.get(rt.group, {}).get(rt.kind)
     if found is not None:
         return found

@@ -30,6 +30,7 @@ from kapi.registry.strategies import (
     certificates,
     coordination,
     core,
+    custom,
     events,
     networking,
     pods,
@@ -49,6 +50,7 @@ NameRule = Callable[[str, bool], list[str]]
 _RBAC = "rbac.authorization.k8s.io"
 
 _STRATEGIES: dict[tuple[str, str], Strategy] = {
+    ("apiextensions.k8s.io", "customresourcedefinitions"): custom.CustomResourceDefinitionStrategy(),
     # reviews: answered, never stored
     ("authorization.k8s.io", "selfsubjectaccessreviews"): reviews.AccessReviewStrategy(self_review=True),
     ("authorization.k8s.io", "subjectaccessreviews"): reviews.AccessReviewStrategy(self_review=False),
