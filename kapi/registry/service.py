@@ -87,8 +87,8 @@ class ResourceService(DeletionMixin, ScaleMixin):
 
     def view(self, value: bytes) -> bytes:
         """Stored bytes as this version presents them (objects may be stored by another version)."""
-        if self.convert is None:
-            return value
+        if self.convert is None or value.startswith(self._type_prefix):
+            return value  # stored in this very version (objects are stored apiVersion-first)
         obj = orjson.loads(value)
         if obj.get("apiVersion") == self.rt.api_version:
             return value
@@ -111,7 +111,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
         return orjson.dumps(obj)
 
     def load(self, value: bytes) -> Obj:
-        obj = orjson.loads(value)
+        obj = orjson.loads(value)  # (a decode is needed either way)
         if self.convert is not None and obj.get("apiVersion") != self.rt.api_version:
             obj = self.convert(obj, self.rt.api_version)
         return obj
