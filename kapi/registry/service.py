@@ -391,7 +391,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
         m = obj["metadata"]
         errs = validate_object_meta(m, namespaced=self.rt.namespaced, name_rule=self.name_rule,
                                     kube_finalizers=self.kube_finalizers)
-        if self.schema is not None:
+        if self.schema is not None and not self.custom:  # a CRD's schema checks its own required fields
             errs.extend(e for e in validation.required_fields(obj, self.schema)
                         if not e.field.startswith("metadata"))
         errs.extend(self.strategy.validate(ctx, obj))
@@ -551,7 +551,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
                 errs.append(FieldError("Forbidden", "metadata.finalizers",
                                        f"no new finalizers can be added if the object is being deleted, "
                                        f"found new finalizers {sorted(added)!r}".replace("'", '"')))
-        if self.schema is not None and not ctx.subresource:
+        if self.schema is not None and not ctx.subresource and not self.custom:
             errs.extend(e for e in validation.required_fields(new, self.schema)
                         if not e.field.startswith("metadata"))
         errs.extend(self.strategy.validate_update(ctx, new, old))
