@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kapi.machinery import celrules
 from kapi.machinery.crdschema import CompiledSchema, _go_regex
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import is_dns1035_label, is_dns1123_subdomain, name_is_dns_subdomain
@@ -220,6 +221,8 @@ def _validate_structural(s: dict[str, Any], path: str, *, root: bool = False, va
     if isinstance(pattern, str) and _go_regex(pattern) is None:
         errs.append(FieldError("Invalid", f"{path}.pattern", "must be a valid regular expression", pattern))
     errs.extend(_validate_list_type(s, path))
+    if "x-kubernetes-validations" in s and not value_validation:
+        errs.extend(celrules.check_rules(s["x-kubernetes-validations"], f"{path}.x-kubernetes-validations"))
     if t == "array" and not isinstance(s.get("items"), dict) and not value_validation:
         errs.append(FieldError("Required", f"{path}.items", "must be specified"))
     if isinstance(props, dict):

@@ -631,17 +631,22 @@ def go_map(value: Any) -> str:
 
 
 def _dedupe(errs: list[FieldError]) -> list[FieldError]:
-    """One error per field and type; the more detailed one wins (a kind's rule over the schema's)."""
-    index: dict[tuple[str, str], int] = {}
+    """Drop repeats: the same field and type said twice, or said bare where a kind's rule says why."""
+    index: dict[tuple[str, str], list[int]] = {}
     out: list[FieldError] = []
     for e in errs:
         key = (e.field, e.type)
-        at = index.get(key)
-        if at is None:
-            index[key] = len(out)
-            out.append(e)
-        elif e.detail and not out[at].detail:
-            out[at] = e
+        seen = index.setdefault(key, [])
+        if any(out[i].detail == e.detail and out[i].body() == e.body() for i in seen):
+            continue
+        if seen and not e.detail:
+            continue
+        bare = next((i for i in seen if not out[i].detail), None)
+        if bare is not None:
+            out[bare] = e
+            continue
+        seen.append(len(out))
+        out.append(e)
     return out
 
 

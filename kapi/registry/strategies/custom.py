@@ -4,14 +4,15 @@
 ``kapi.machinery.crdvalidation``), and the cleanup finalizer that lets a CRD's deletion remove
 its custom resources first. ``CustomResourceStrategy``: built per served version from the
 descriptor (``kapi.registry.crds``); defaulting, validation and pruning from the version's
-``openAPIV3Schema`` (``kapi.machinery.crdschema``), and its ``selectableFields``.
+``openAPIV3Schema`` (``kapi.machinery.crdschema``) and its CEL rules (``kapi.machinery.celrules``),
+and its ``selectableFields``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kapi.machinery import crdschema, crdvalidation
+from kapi.machinery import celrules, crdschema, crdvalidation
 from kapi.machinery.errors import FieldError
 from kapi.registry.crds import CLEANUP_FINALIZER
 from kapi.registry.strategy import RequestContext, Strategy
@@ -62,12 +63,23 @@ def _json_path_value(obj: Any, path: str) -> Any:
     return cur
 
 
+# Schema errors after which upstream does not run the CEL rules (``hasBlockingErr``).
+_BLOCKING = frozenset({"NotSupported", "Required", "TooLong", "TooMany", "TypeInvalid"})
+_NOT_CHECKED = FieldError("Invalid", "", "some validation rules were not checked because the object was invalid; "
+                          "correct the existing errors to complete validation", "null")
+
+
+def _blocking(errs: list[FieldError]) -> bool:
+    return any(e.type in _BLOCKING or (e.type == "Invalid" and " in body must be of type " in e.detail) for e in errs)
+
+
 class CustomResourceStrategy(Strategy):
     """One served version of one CRD."""
 
     def __init__(self, rt: ResourceType) -> None:
         self.rt = rt
         self.schema = crdschema.compile(rt.extra.get("crd_schema") or {"type": "object"})  # type: ignore[arg-type]
+        self.rules = celrules.compile(self.schema.schema)
         self.fields = [str(f.get("jsonPath", "")) for f in rt.extra.get("selectable_fields") or []  # type: ignore[union-attr]
                        if isinstance(f, dict)]
 
@@ -78,10 +90,17 @@ class CustomResourceStrategy(Strategy):
         return self.schema.prune(obj)
 
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
-        return self.schema.validate(obj)
+        return self._with_rules(self.schema.validate(obj), obj, None, False)
 
     def validate_update(self, ctx: RequestContext, new: Obj, old: Obj) -> list[FieldError]:
-        return self.schema.validate(new)
+        return self._with_rules(self.schema.validate(new), new, old, True)
+
+    def _with_rules(self, errs: list[FieldError], obj: Obj, old: Obj | None, has_old: bool) -> list[FieldError]:
+        if self.rules is None:
+            return errs
+        if _blocking(errs):
+            return [*errs, _NOT_CHECKED]
+        return errs + self.rules.validate(obj, old, has_old=has_old)
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         out: dict[str, str] = {}
