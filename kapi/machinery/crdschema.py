@@ -18,6 +18,7 @@ import binascii
 import copy
 import ipaddress
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -84,8 +85,18 @@ def _is_datetime(v: str) -> bool:
     m = _DATETIME_RE.fullmatch(v)
     if m is None:
         return False
-    try:
-        datetime(*(int(m.group(i)) for i in range(1, 7)))  # type: ignore[misc]
+    if v.isascii():
+        # what constructing the datetime checks, cheaper: the text starts with YYYY-MM-DD, which
+        # date.fromisoformat validates, and two-digit ASCII strings compare as their numbers
+        if not (m.group(4) < "24" and m.group(5) < "60" and m.group(6) < "60"):
+            return False
+        try:
+            date.fromisoformat(v[:10])
+        except ValueError:
+            return False
+        return True
+    try:  # \d also matches non-ASCII digits, which int() reads
+        datetime(*map(int, m.group(1, 2, 3, 4, 5, 6)))
     except ValueError:
         return False
     return True
@@ -170,11 +181,12 @@ class _Node:
     """One compiled schema node."""
 
     __slots__ = (
-        "additional", "all_of", "any_of", "default", "embedded", "enum", "enum_keys", "enum_shown",
-        "exclusive_max", "exclusive_min", "format", "has_default", "items", "list_type", "map_keys", "max_items",
-        "max_length", "max_props", "maximum", "min_items", "min_length", "min_props", "minimum", "multiple_of",
-        "not_", "nullable", "num_checks", "one_of", "pattern", "pattern_src", "preserve", "properties", "required",
-        "str_checks", "type_name", "types", "unique",
+        "accept", "additional", "all_of", "any_of", "comp", "default", "defaulted", "defaults_below", "embedded",
+        "enum", "enum_keys", "enum_shown", "exclusive_max", "exclusive_min", "format", "has_default", "int_ok",
+        "items", "list_type", "map_keys", "max_items", "max_length", "max_props", "maximum", "min_items",
+        "min_length", "min_props", "minimum", "multiple_of", "not_", "nullable", "num_checks", "obj_checks",
+        "one_of", "pattern", "pattern_src", "plain_object", "preserve", "properties", "required", "required_set",
+        "str_checks", "str_ok", "trivial", "type_name", "types", "unique",
     )
 
     def __init__(self, s: dict[str, Any]) -> None:
@@ -234,10 +246,85 @@ class _Node:
         self.str_checks = (self.min_length is not None or self.max_length is not None
                            or self.pattern_src is not None or self.format is not None)
         self.num_checks = (self.minimum is not None or self.maximum is not None or self.multiple_of is not None)
+        self.comp = bool(self.all_of or self.any_of or self.one_of or self.not_ is not None)
+        # properties with a default, so that defaulting an object does not scan every property
+        self.defaulted = tuple((k, p) for k, p in self.properties.items() if p.has_default)
+        # Python types of scalar values for which validate() provably adds no error: a plain
+        # ``type: string|integer|number|boolean`` leaf without enum, composition or bounds. Callers test
+        # ``type(v) in node.trivial`` to skip the call entirely (most fields of a typical object).
+        trivial: set[type] = set()
+        if self.types is not None and self.enum is None and not self.comp:
+            if "string" in self.types and not self.str_checks:
+                trivial.add(str)
+            if "integer" in self.types and not self.num_checks:
+                trivial.add(int)
+            if "number" in self.types and not self.num_checks:
+                trivial.add(float)
+            if "boolean" in self.types:
+                trivial.add(bool)
+        self.trivial = frozenset(trivial)
+        self.accept = self._accept()
+        # accept() for str values only; a C-level callable where the node checks only a pattern or
+        # only string enum members (pattern.search returns a match, always truthy, or None)
+        self.str_ok: Callable[[str], Any] | None = self.accept
+        if self.accept is not None and self.types == frozenset({"string"}) and self.format is None \
+                and self.min_length is None and self.max_length is None:
+            if self.enum is None and self.pattern is not None:
+                self.str_ok = self.pattern.search
+            elif self.pattern_src is None and self.enum is not None:
+                self.str_ok = frozenset(e for e in self.enum if type(e) is str).__contains__
+        # likewise for int values: integer bounds as a range (a huge int outside the stand-in bounds
+        # is merely not accepted here, and validate() then judges it)
+        self.int_ok: Callable[[int], Any] | None = self.accept
+        if self.accept is not None and self.types == frozenset({"integer"}) and all(
+                b is None or type(b) is int for b in (self.minimum, self.maximum)):
+            lo = -(2 ** 63) if self.minimum is None else self.minimum + (1 if self.exclusive_min else 0)
+            hi = 2 ** 63 if self.maximum is None else self.maximum - (1 if self.exclusive_max else 0)
+            self.int_ok = range(lo, hi + 1).__contains__
+        # whether apply_defaults can change anything at or below this node: only defaults assign
+        self.defaults_below = (
+            bool(self.defaulted) or any(p.defaults_below for p in self.properties.values())
+            or (self.additional is not None and (self.additional.has_default or self.additional.defaults_below))
+            or (self.items is not None and (self.items.has_default or self.items.defaults_below))
+        )
+        # a dict under a plain object node needs only _object (validate's other checks cannot fire)
+        self.plain_object = self.types == frozenset({"object"}) and not self.comp and self.enum is None
+        self.obj_checks = self.max_props is not None or self.min_props is not None
+        self.required_set = frozenset(self.required)
+
+    def _accept(self) -> Callable[[Any], bool] | None:
+        """A cheap predicate that is true only of values :meth:`validate` finds no error in, for
+        string and integer leaves with bounds, patterns or enums; callers try it first and validate
+        (which builds the error messages) only when it says no. None where no shortcut applies."""
+        if self.comp or self.types is None:
+            return None
+        if self.types == frozenset({"string"}):
+            if self.pattern_src is not None and self.pattern is None:
+                return None
+            search = self.pattern.search if self.pattern is not None else None
+            enum = frozenset(e for e in self.enum if type(e) is str) if self.enum is not None else None
+            mn, mx = self.min_length, self.max_length
+            fmt = _FORMATS.get(self.format.lower().replace("-", "").replace("_", "")) if self.format else None
+
+            def accept_str(v: Any) -> bool:
+                return (type(v) is str and (enum is None or v in enum) and (search is None or search(v) is not None)
+                        and (mn is None or len(v) >= mn) and (mx is None or len(v) <= mx)
+                        and (fmt is None or fmt(v)))
+            return accept_str
+        if self.types == frozenset({"integer"}) and self.enum is None and self.multiple_of is None:
+            lo, hi, ex_lo, ex_hi = self.minimum, self.maximum, self.exclusive_min, self.exclusive_max
+
+            def accept_int(v: Any) -> bool:
+                return (type(v) is int and (lo is None or (v > lo if ex_lo else v >= lo))
+                        and (hi is None or (v < hi if ex_hi else v <= hi)))
+            return accept_int
+        return None
 
     # --- validation ----------------------------------------------------------------------------
 
     def validate(self, v: Any, path: str, errs: list[FieldError], root: bool = False) -> None:
+        if type(v) in self.trivial:
+            return
         if v is None:
             if self.types is not None and not self.nullable:
                 errs.append(_type_error(path, self.type_name, "null"))
@@ -250,7 +337,7 @@ class _Node:
             kind == "number" and "integer" in types and v.is_integer()
         ):
             errs.append(_type_error(path, self.type_name, kind))
-        if self.all_of or self.any_of or self.one_of or self.not_ is not None:
+        if self.comp:
             self._composition(v, path, errs)
         if kind == "string":
             if self.str_checks:
@@ -260,7 +347,8 @@ class _Node:
                 self._number(v, path, errs)
         elif kind == "array":
             self._array(v, path, errs)
-        if self.enum is not None and _key(v) not in self.enum_keys:
+        if self.enum is not None and (("str", v) if kind == "string" and type(v) is str else _key(v)) \
+                not in self.enum_keys:
             errs.append(FieldError("NotSupported", path, value=v, supported=self.enum_shown))
         if kind == "object":
             self._object(v, path, errs, root)
@@ -345,8 +433,17 @@ class _Node:
             errs.append(FieldError("Invalid", path, f"{path} in body shouldn't contain duplicates", ""))
         items = self.items
         if items is not None:
+            trivial, accept, str_ok = items.trivial, items.accept, items.str_ok
             for i, x in enumerate(v):
-                items.validate(x, f"{path}[{i}]", errs)
+                t = type(x)
+                if t in trivial:
+                    continue
+                if t is dict and items.plain_object:
+                    items._object(x, f"{path}[{i}]", errs, False)
+                    continue
+                ok = str_ok if t is str else accept
+                if ok is None or not ok(x):
+                    items.validate(x, f"{path}[{i}]", errs)
         if self.list_type == "set":
             seen: set[Any] = set()
             for i, x in enumerate(v):
@@ -382,14 +479,12 @@ class _Node:
 
     def _object(self, v: dict[str, Any], path: str, errs: list[FieldError], root: bool) -> None:
         prefix = path + "." if path else ""
-        if self.max_props is not None and len(v) > self.max_props:
-            errs.append(FieldError("TooMany", path, f"{len(v)}: must have at most {self.max_props} items"))
-        if self.min_props is not None and len(v) < self.min_props:
-            errs.append(FieldError("Invalid", path, f"{path} in body should have at least {self.min_props} "
-                                                    "properties", len(v)))
-        for r in self.required:
-            if r not in v:
-                errs.append(FieldError("Required", prefix + r))
+        if self.obj_checks:
+            self._object_counts(v, path, errs)
+        if self.required and not v.keys() >= self.required_set:  # a C-level test for the common case
+            for r in self.required:
+                if r not in v:
+                    errs.append(FieldError("Required", prefix + r))
         props, additional = self.properties, self.additional
         for k, x in v.items():
             if root and k in _META_FIELDS:
@@ -397,26 +492,47 @@ class _Node:
                 if x is not None and _KIND.get(type(x)) != want:
                     errs.append(_type_error(prefix + k, want, _KIND.get(type(x), "string")))
                 continue
-            sub = props.get(k)
-            if sub is not None:
+            sub = props.get(k, additional)
+            if sub is None:
+                continue
+            t = type(x)
+            if t in sub.trivial:
+                continue
+            if t is str:
+                if sub.str_ok is None or not sub.str_ok(x):
+                    sub.validate(x, prefix + k, errs)
+            elif t is dict and sub.plain_object:
+                sub._object(x, prefix + k, errs, False)
+            elif t is int:
+                if sub.int_ok is None or not sub.int_ok(x):
+                    sub.validate(x, prefix + k, errs)
+            elif sub.accept is None or not sub.accept(x):
                 sub.validate(x, prefix + k, errs)
-            elif additional is not None:
-                additional.validate(x, prefix + k, errs)
         if self.embedded:
             _validate_embedded(v, path, errs)
+
+    def _object_counts(self, v: dict[str, Any], path: str, errs: list[FieldError]) -> None:
+        if self.max_props is not None and len(v) > self.max_props:
+            errs.append(FieldError("TooMany", path, f"{len(v)}: must have at most {self.max_props} items"))
+        if self.min_props is not None and len(v) < self.min_props:
+            errs.append(FieldError("Invalid", path, f"{path} in body should have at least {self.min_props} "
+                                                    "properties", len(v)))
 
     # --- defaulting and pruning ----------------------------------------------------------------
 
     def apply_defaults(self, x: Any) -> None:
+        if not self.defaults_below:
+            return
         if type(x) is dict:
-            for k, prop in self.properties.items():
-                if prop.has_default and (k not in x or (x[k] is None and not prop.nullable)):
+            for k, prop in self.defaulted:
+                if k not in x or (x[k] is None and not prop.nullable):
                     x[k] = copy.deepcopy(prop.default)
             props, additional = self.properties, self.additional
             for k, v in x.items():
                 sub = props.get(k)
                 if sub is not None:
-                    if v is not None:
+                    # scalars and default-free subtrees have nothing to default: skip the call
+                    if sub.defaults_below and (type(v) is dict or type(v) is list):
                         sub.apply_defaults(v)
                 elif additional is not None:
                     if v is None and additional.has_default and not additional.nullable:
@@ -436,20 +552,30 @@ class _Node:
         if type(x) is dict:
             prefix = path + "." if path else ""
             props, additional = self.properties, self.additional
-            for k in list(x):
-                if (self.embedded or resource_root) and k in _META_FIELDS:
+            skip_meta = self.embedded or resource_root
+            unknown = None
+            for k, v in x.items():
+                if skip_meta and k in _META_FIELDS:
                     continue
-                sub = props.get(k)
+                sub = props.get(k, additional)
                 if sub is not None:
-                    sub.prune(x[k], prefix + k, pruned, sub.embedded)
-                elif additional is not None:
-                    additional.prune(x[k], prefix + k, pruned, additional.embedded)
+                    # pruning a scalar is a no-op (whatever the schema): skip the call and its path
+                    t = type(v)
+                    if t is dict or t is list:
+                        sub.prune(v, prefix + k, pruned, sub.embedded)
                 else:
                     pruned.append(prefix + k)
+                    if unknown is None:
+                        unknown = []
+                    unknown.append(k)
+            if unknown is not None:  # deleted after the loop, which iterates x itself
+                for k in unknown:
                     del x[k]
         elif type(x) is list:
             items = self.items
             for i, v in enumerate(x):
+                if type(v) is not dict and type(v) is not list:
+                    continue  # scalars: nothing to prune (as in _prune_all)
                 if items is None:
                     _prune_all(v, f"{path}[{i}]", pruned)
                 else:
