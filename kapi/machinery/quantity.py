@@ -1,4 +1,4 @@
-"""Kubernetes ``resource.Quantity`` parsing for the scheduler (pure)."""
+"""Kubernetes ``resource.Quantity`` values as exact numbers (for resource accounting: scheduler, kubelet)."""
 
 from __future__ import annotations
 
