@@ -22,6 +22,7 @@ from kapi.machinery import errors
 from kapi.machinery.errors import FieldError
 from kapi.machinery.selectors import escape_field_value, parse_field_selector
 from kapi.registry.binding import bind_pod
+from kapi.registry.eviction import evict_pod
 from kapi.registry.options import (
     DeleteOptions,
     ListOptions,
@@ -202,6 +203,11 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
         _require_verb(rt, "create", sub)
         ctx = _context(request, info, options="CreateOptions")
         return _json_response(await request_token(svc, ctx, name, await _body(request)), request, status=201)
+    if method == "POST" and sub == "eviction" and rt.plural == "pods" and rt.group == "":
+        _require_verb(rt, "create", sub)
+        ctx = _context(request, info, options="CreateOptions")
+        body = await evict_pod(request.app[REGISTRY], ctx, name, await _body(request))
+        return _json_response(body, request, status=201)
     if method == "POST" and sub == "binding":
         _require_verb(rt, "create", sub)
         ctx = _context(request, info, options="CreateOptions")
