@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -164,10 +165,9 @@ async def _collection(request: web.Request, info: RequestInfo, rt: ResourceType,
             raise errors.method_not_allowed()
         _require_verb(rt, "create")
         ctx = _context(request, info, options="CreateOptions")
-        if rt.kind == "Binding" and rt.group == "":
-            # a Binding is an action on a pod, not an object that is stored
-            body = await bind_pod(request.app[REGISTRY].core("pods"), ctx, await _body(request), name=None)
-            return _json_response(body, request, status=201)
+        action = _ACTIONS.get((rt.group, rt.plural, None))
+        if action is not None:  # an action (a Binding), not an object that is stored
+            return _json_response(await action(request, ctx, None, await _body(request)), request, status=201)
         fv = _field_validation(request)
         res = await svc.create(ctx, await _body(request, ctx), field_validation=fv)
         return _json_response(res.body, request, status=res.code, warnings=ctx.warnings)
@@ -199,20 +199,11 @@ async def _item(request: web.Request, info: RequestInfo, rt: ResourceType, svc: 
     sub = info.subresource
     if rt.namespaced and info.namespace is None:
         raise errors.not_found_path()
-    if method == "POST" and sub == "token" and rt.plural == "serviceaccounts" and rt.group == "":
+    action = _ACTIONS.get((rt.group, rt.plural, sub)) if method == "POST" else None
+    if action is not None:
         _require_verb(rt, "create", sub)
         ctx = _context(request, info, options="CreateOptions")
-        return _json_response(await request_token(svc, ctx, name, await _body(request)), request, status=201)
-    if method == "POST" and sub == "eviction" and rt.plural == "pods" and rt.group == "":
-        _require_verb(rt, "create", sub)
-        ctx = _context(request, info, options="CreateOptions")
-        body = await evict_pod(request.app[REGISTRY], ctx, name, await _body(request))
-        return _json_response(body, request, status=201)
-    if method == "POST" and sub == "binding":
-        _require_verb(rt, "create", sub)
-        ctx = _context(request, info, options="CreateOptions")
-        body = await bind_pod(svc, ctx, await _body(request), name=name)
-        return _json_response(body, request, status=201)
+        return _json_response(await action(request, ctx, name, await _body(request)), request, status=201)
     if sub not in (None, "status", "scale", "finalize"):
         raise errors.StatusError(404, "NotFound", f"the server could not find the requested resource "
                                  f"({sub} is not supported yet)", details={})
@@ -313,3 +304,31 @@ async def _watch(request: web.Request, info: RequestInfo, rt: ResourceType, svc:
     with contextlib.suppress(ConnectionError, RuntimeError):
         await resp.write_eof()
     return resp
+
+
+# --- actions: POSTs answered by doing something, not by storing the body ---------------------------
+
+Action = Callable[[web.Request, RequestContext, "str | None", Any], Awaitable[bytes]]
+
+
+async def _bind(request: web.Request, ctx: RequestContext, name: str | None, body: Any) -> bytes:
+    return await bind_pod(request.app[REGISTRY].core("pods"), ctx, body, name=name)
+
+
+async def _token(request: web.Request, ctx: RequestContext, name: str | None, body: Any) -> bytes:
+    assert name is not None
+    return await request_token(request.app[REGISTRY].core("serviceaccounts"), ctx, name, body)
+
+
+async def _evict(request: web.Request, ctx: RequestContext, name: str | None, body: Any) -> bytes:
+    assert name is not None
+    return await evict_pod(request.app[REGISTRY], ctx, name, body)
+
+
+#: (group, plural, subresource or None for the collection) -> action
+_ACTIONS: dict[tuple[str, str, str | None], Action] = {
+    ("", "bindings", None): _bind,
+    ("", "pods", "binding"): _bind,
+    ("", "serviceaccounts", "token"): _token,
+    ("", "pods", "eviction"): _evict,
+}

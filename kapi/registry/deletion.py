@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 
 _MAX_CAS_RETRIES = 16
-# upstream's ``ReturnDeletedObject``: these answer a delete with the object, the rest with a Status
-_RETURNS_DELETED_OBJECT = frozenset({
-    "core/pods", "core/services", "core/namespaces", "core/persistentvolumeclaims", "core/persistentvolumes",
-    "core/podtemplates", "core/resourcequotas", "core/serviceaccounts",
-    "storage.k8s.io/csidrivers", "storage.k8s.io/csinodes", "storage.k8s.io/storageclasses",
-    "storage.k8s.io/volumeattachments", "storage.k8s.io/volumeattributesclasses"})
-_GRACEFUL = frozenset({"core/pods"})
-_IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
 class DeletionMixin:
@@ -55,8 +47,7 @@ class DeletionMixin:
                                       f"the ResourceVersion in the precondition ({opts.precondition_rv}) does not "
                                       f"match the ResourceVersion in record ({m.get('resourceVersion')}). The "
                                       f"object might have been modified")
-            if self.key_name == "core/namespaces" and name in _IMMORTAL_NAMESPACES:
-                raise errors.forbidden("", "namespaces", name, "this namespace may not be deleted")
+            self.strategy.check_delete(ctx, obj)
             try:
                 return await self._delete_once(ctx, obj, kv, opts)
             except ConflictError:
@@ -66,8 +57,8 @@ class DeletionMixin:
     async def _delete_once(self: ResourceService, ctx: RequestContext, obj: Obj, kv: KeyValue,
                            opts: DeleteOptions) -> WriteResult:
         pending = self._pending_finalizers(obj, opts)
-        grace = self._grace_period(obj, opts)
-        if pending or grace or self._spec_blocks_delete(obj):
+        grace = self.strategy.grace_period(obj, opts.grace_period_seconds)
+        if pending or grace or self.strategy.blocks_deletion(obj):
             new = copy.deepcopy(obj)
             nm = new["metadata"]
             if pending:
@@ -84,7 +75,7 @@ class DeletionMixin:
                 nm["deletionGracePeriodSeconds"] = 0
             if not obj["metadata"].get("deletionTimestamp") and nm.get("generation", 0) > 0:
                 nm["generation"] += 1  # upstream's BeforeDelete: the deletion is a change of intent
-            self.strategy_on_terminate(new)
+            self.strategy.on_terminate(new)
             if meta.semantically_equal(new, obj):
                 return WriteResult(self.view(kv.value), 200, obj)
             if ctx.dry_run:
@@ -96,11 +87,6 @@ class DeletionMixin:
             return self._deleted_result(obj, orjson.dumps(obj))
         return await self._finish_delete(ctx, obj, kv)
 
-    def strategy_on_terminate(self: ResourceService, obj: Obj) -> None:
-        hook = getattr(self.strategy, "on_terminate", None)
-        if hook is not None:
-            hook(obj)
-
     async def _finish_delete(self: ResourceService, ctx: RequestContext, obj: Obj, kv: KeyValue) -> WriteResult:
         try:
             tomb = await self.store.delete(kv.key, encoder_for(obj), expected_revision=kv.revision)
@@ -111,7 +97,7 @@ class DeletionMixin:
         return self._deleted_result(obj, tomb.value)
 
     def _deleted_result(self: ResourceService, obj: Obj, body: bytes) -> WriteResult:
-        if self.key_name in _RETURNS_DELETED_OBJECT:
+        if self.strategy.returns_deleted_object:
             return WriteResult(body, 200, obj)
         m = obj["metadata"]
         return WriteResult(success_status(m["name"], self.rt.group, self.rt.plural, m.get("uid", "")), 200, obj)
@@ -128,24 +114,6 @@ class DeletionMixin:
             elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
                 finalizers.append("foregroundDeletion")
         return finalizers
-
-    def _spec_blocks_delete(self: ResourceService, obj: Obj) -> bool:
-        """Namespaces stay until their ``spec.finalizers`` are cleared through ``/finalize``."""
-        return self.key_name == "core/namespaces" and bool((obj.get("spec") or {}).get("finalizers"))
-
-    def _grace_period(self: ResourceService, obj: Obj, opts: DeleteOptions) -> int:
-        if self.key_name not in _GRACEFUL:
-            return 0
-        spec = obj.get("spec") or {}
-        if not spec.get("nodeName"):
-            return 0  # never scheduled: nothing to stop
-        phase = (obj.get("status") or {}).get("phase")
-        if phase in ("Succeeded", "Failed"):
-            return 0
-        grace = opts.grace_period_seconds
-        if grace is None:
-            grace = spec.get("terminationGracePeriodSeconds", 30)
-        return max(int(grace), 0)
 
     async def delete_collection(self: ResourceService, ctx: RequestContext, list_opts: ListOptions,
                                 opts: DeleteOptions) -> bytes:

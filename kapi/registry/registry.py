@@ -49,6 +49,7 @@ class Registry:
         self._tasks: set[asyncio.Task[None]] = set()
         self._finalizing: set[str] = set()
         self._crd_types: dict[str, list[ResourceType]] = {}
+        self._kind_index: dict[tuple[str, str | None, str | None], str] | None = None
 
     # --- lookups --------------------------------------------------------------------------------
     def service(self, rt: ResourceType) -> ResourceService:
@@ -69,12 +70,15 @@ class Registry:
         return svc
 
     def schema_for_kind(self, kind: str, api_version: str) -> SchemaNode | None:
+        """The definition of a kind (e.g. autoscaling/v1 Scale), from an index built on first use."""
+        if self._kind_index is None:
+            self._kind_index = {
+                (gvk.get("group", ""), gvk.get("version"), gvk.get("kind")): name
+                for name, raw in self.definitions.defs.items()
+                for gvk in raw.get("x-kubernetes-group-version-kind") or []}
         group, _, version = api_version.rpartition("/")
-        for name, raw in self.definitions.defs.items():
-            for gvk in raw.get("x-kubernetes-group-version-kind") or []:
-                if gvk.get("kind") == kind and gvk.get("group", "") == group and gvk.get("version") == version:
-                    return self.definitions.node(name)
-        return None
+        name = self._kind_index.get((group, version, kind))
+        return self.definitions.node(name) if name is not None else None
 
     def context(self, **kwargs: Any) -> RequestContext:
         ctx = RequestContext(**kwargs)

@@ -422,7 +422,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
                 raise errors.bad_request(f"invalid resource version: {want_rv}") from None
         kv = await self.store.get(self.key(ctx.namespace, name))
         if kv is None:
-            if not getattr(self.strategy, "allow_create_on_update", False) or ctx.subresource:
+            if not self.strategy.allow_create_on_update or ctx.subresource:
                 raise self._not_found(name)
             m.pop("resourceVersion", None)
             return await self.create(ctx, obj, field_validation="Ignore")
@@ -455,7 +455,7 @@ class ResourceService(DeletionMixin, ScaleMixin):
             return WriteResult(self.view(kv.value), 200, old)
         om, nm = old["metadata"], new["metadata"]
         # the last finalizer removed from an object being deleted: it is gone now
-        if om.get("deletionTimestamp") and not nm.get("finalizers") and not self._spec_blocks_delete(new) \
+        if om.get("deletionTimestamp") and not nm.get("finalizers") and not self.strategy.blocks_deletion(new) \
                 and ctx.subresource in (None, "finalize"):
             if ctx.dry_run:
                 return WriteResult(orjson.dumps(new), 200, new)

@@ -42,6 +42,24 @@ class Strategy:
 
     #: on create, drop any client-supplied ``status`` (kinds with a status subresource)
     reset_status_on_create: bool = True
+    #: a PUT of a missing object creates it (upstream's ``AllowCreateOnUpdate``)
+    allow_create_on_update: bool = False
+    #: a delete answers with the deleted object, not a Success Status (upstream's ``ReturnDeletedObject``)
+    returns_deleted_object: bool = False
+
+    def check_delete(self, ctx: RequestContext, obj: Obj) -> None:
+        """Refuse a delete outright by raising a StatusError (e.g. the default namespaces)."""
+
+    def grace_period(self, obj: Obj, requested: int | None) -> int:
+        """Seconds the object stays, marked, before it may go (graceful deletion); 0: at once."""
+        return 0
+
+    def blocks_deletion(self, obj: Obj) -> bool:
+        """True while something besides ``metadata.finalizers`` keeps a deleted object (namespaces)."""
+        return False
+
+    def on_terminate(self, obj: Obj) -> None:
+        """Mark an object that just got its ``deletionTimestamp`` (e.g. a namespace's phase)."""
 
     def default(self, obj: Obj) -> None:
         """Fill upstream's defaults (runs on create and update, like decoding does upstream)."""

@@ -107,6 +107,8 @@ _STRATEGIES: dict[tuple[str, str], Strategy] = {
     ("storage.k8s.io", "storageclasses"): storage.StorageClassStrategy(),
     ("storage.k8s.io", "csidrivers"): storage.CSIDriverStrategy(),
     ("storage.k8s.io", "volumeattachments"): storage.VolumeAttachmentStrategy(),
+    ("storage.k8s.io", "csinodes"): storage.CSINodeStrategy(),
+    ("storage.k8s.io", "volumeattributesclasses"): storage.VolumeAttributesClassStrategy(),
     ("scheduling.k8s.io", "priorityclasses"): scheduling.PriorityClassStrategy(),
     ("policy", "poddisruptionbudgets"): policy.PodDisruptionBudgetStrategy(),
     ("autoscaling", "horizontalpodautoscalers"): autoscaling.HorizontalPodAutoscalerStrategy(),

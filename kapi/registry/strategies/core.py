@@ -13,6 +13,7 @@ import binascii
 import copy
 from typing import Any
 
+from kapi.machinery import errors
 from kapi.machinery.errors import FieldError
 from kapi.machinery.names import (
     is_config_map_key,
@@ -77,8 +78,13 @@ def _b64_len(value: Any) -> int:
 
 # --- namespaces ------------------------------------------------------------------------------
 
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+
+
 class NamespaceStrategy(Strategy):
     """``namespaces``: the ``kubernetes`` finalizer, the name label, phases."""
+
+    returns_deleted_object = True
 
     def default(self, obj: Obj) -> None:
         meta = as_dict(obj.get("metadata"))
@@ -130,6 +136,15 @@ class NamespaceStrategy(Strategy):
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"status.phase": as_dict(obj.get("status")).get("phase") or ""}
+
+    def check_delete(self, ctx: RequestContext, obj: Obj) -> None:
+        name = as_dict(obj.get("metadata")).get("name")
+        if name in IMMORTAL_NAMESPACES:
+            raise errors.forbidden("", "namespaces", str(name), "this namespace may not be deleted")
+
+    def blocks_deletion(self, obj: Obj) -> bool:
+        """A namespace stays until its ``spec.finalizers`` are cleared through ``/finalize``."""
+        return bool(as_dict(obj.get("spec")).get("finalizers"))
 
     def on_terminate(self, obj: Obj) -> None:
         status = ensure_dict(obj, "status")
@@ -270,6 +285,8 @@ _ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnc
 class PersistentVolumeStrategy(Strategy):
     """``persistentvolumes``: ``Retain``, ``Filesystem``, phase ``Pending`` with its transition time."""
 
+    returns_deleted_object = True
+
     def default(self, obj: Obj) -> None:
         spec = ensure_dict(obj, "spec")
         set_default(spec, "persistentVolumeReclaimPolicy", "Retain")
@@ -319,6 +336,8 @@ class PersistentVolumeStrategy(Strategy):
 
 class PersistentVolumeClaimStrategy(Strategy):
     """``persistentvolumeclaims``: ``Filesystem``, phase ``Pending``, a mostly immutable spec."""
+
+    returns_deleted_object = True
 
     def default(self, obj: Obj) -> None:
         spec = ensure_dict(obj, "spec")
@@ -451,6 +470,8 @@ class LimitRangeStrategy(Strategy):
 class ResourceQuotaStrategy(Strategy):
     """``resourcequotas``: non-negative hard limits."""
 
+    returns_deleted_object = True
+
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         errs: list[FieldError] = []
         for key, value in as_dict(as_dict(obj.get("spec")).get("hard")).items():
@@ -516,6 +537,8 @@ class ReplicationControllerStrategy(Strategy):
 class PodTemplateStrategy(Strategy):
     """``podtemplates``."""
 
+    returns_deleted_object = True
+
     def default(self, obj: Obj) -> None:
         if obj.get("template") is None:
             obj["template"] = {}
@@ -530,6 +553,8 @@ class PodTemplateStrategy(Strategy):
 
 class ServiceAccountStrategy(Strategy):
     """``serviceaccounts``: secret references keep only their names."""
+
+    returns_deleted_object = True
 
     def default(self, obj: Obj) -> None:
         secrets = obj.get("secrets")

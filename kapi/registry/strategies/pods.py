@@ -207,6 +207,16 @@ def _ephemeral_update_errors(new: Obj, old: Obj) -> list[FieldError]:
 class PodStrategy(Strategy):
     """``pods``."""
 
+    returns_deleted_object = True
+
+    def grace_period(self, obj: Obj, requested: int | None) -> int:
+        """A pod bound to a node and still running gets time to stop; anything else goes at once."""
+        spec, status = as_dict(obj.get("spec")), as_dict(obj.get("status"))
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return 0
+        grace = requested if requested is not None else spec.get("terminationGracePeriodSeconds", 30)
+        return max(int(grace), 0)
+
     def default(self, obj: Obj) -> None:
         spec = ensure_dict(obj, "spec")
         default_pod_spec(spec)

@@ -179,6 +179,8 @@ def _invalid_service(obj: Obj, path: str, value: Any, detail: str) -> StatusErro
 class ServiceStrategy(Strategy):
     """``services``."""
 
+    returns_deleted_object = True
+
     allow_create_on_update = True
 
     # --- defaults and preparation ----------------------------------------------------------------

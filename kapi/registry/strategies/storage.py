@@ -33,6 +33,8 @@ LIFECYCLE_MODES = ("Ephemeral", "Persistent")
 class StorageClassStrategy(Strategy):
     """``storageclasses``: ``Delete`` and ``Immediate`` by default; most fields immutable."""
 
+    returns_deleted_object = True
+
     def default(self, obj: Obj) -> None:
         set_default(obj, "reclaimPolicy", "Delete")
         set_default(obj, "volumeBindingMode", "Immediate")
@@ -64,6 +66,8 @@ class StorageClassStrategy(Strategy):
 
 class CSIDriverStrategy(Strategy):
     """``csidrivers``."""
+
+    returns_deleted_object = True
 
     def default(self, obj: Obj) -> None:
         spec = ensure_dict(obj, "spec")
@@ -97,6 +101,8 @@ class CSIDriverStrategy(Strategy):
 class VolumeAttachmentStrategy(Strategy):
     """``volumeattachments``: an attacher, a node and exactly one source; the spec is immutable."""
 
+    returns_deleted_object = True
+
     def validate(self, ctx: RequestContext, obj: Obj) -> list[FieldError]:
         spec = as_dict(obj.get("spec"))
         errs: list[FieldError] = []
@@ -121,3 +127,11 @@ class VolumeAttachmentStrategy(Strategy):
         errs = self.validate(ctx, new)
         errs.extend(immutable(new.get("spec"), old.get("spec"), "spec"))
         return errs
+
+
+class CSINodeStrategy(Strategy):
+    returns_deleted_object = True
+
+
+class VolumeAttributesClassStrategy(Strategy):
+    returns_deleted_object = True
