@@ -65,7 +65,7 @@ def test_secrets(kubectl: Kubectl, kns: str) -> None:
 def test_secret_tls_with_a_real_pair(kubectl: Kubectl, kns: str, tmp_path: Path) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl is not installed")
+        pytest.fail("openssl is needed to make a TLS pair (Debian package openssl)")
     cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
     subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                     "-days", "1", "-subj", "/CN=kapi.test"], check=True, capture_output=True, timeout=60)

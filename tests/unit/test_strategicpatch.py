@@ -16,18 +16,12 @@ from kapi.machinery.mergepatch import apply_merge_patch, copy_json
 from kapi.machinery.schema import Definitions, SchemaNode
 from kapi.machinery.strategicpatch import apply_strategic_merge_patch as smp
 
-_DEFINITION_FILES = [
-    Path(__file__).resolve().parents[2] / "openapi" / "v1.33" / "definitions.json",
-    Path("/tmp/kv/x/kubernetes_validate/kubernetes-json-schema/v1.33.0-local/_definitions.json"),
-]
+_DEFINITIONS = Path(__file__).resolve().parents[2] / "openapi" / "v1.33" / "definitions.json"
 
 
 @pytest.fixture(scope="module")
 def defs() -> Definitions:
-    for path in _DEFINITION_FILES:
-        if path.exists():
-            return Definitions(orjson.loads(path.read_bytes())["$defs"])
-    pytest.skip("no Kubernetes OpenAPI definitions available")
+    return Definitions(orjson.loads(_DEFINITIONS.read_bytes())["$defs"])
 
 
 @pytest.fixture(scope="module")
